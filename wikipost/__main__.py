@@ -1,0 +1,3 @@
+from wikipost.cli.main import app
+
+app()

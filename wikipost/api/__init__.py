@@ -1,0 +1,1 @@
+"""The Action API: module contracts, the dispatcher, result formatting."""

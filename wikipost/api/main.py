@@ -1,0 +1,411 @@
+"""ApiMain: the one place that enforces module contracts, in MediaWiki 1.39's order, and
+renders results and errors (api-conventions.md §4)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from wikipost.api.context import ApiContext
+from wikipost.api.errors import ApiError, ApiMessage, missingparam
+from wikipost.api.formats import render
+from wikipost.api.module import ApiModule
+from wikipost.api.params import Param, validate_module_params, validate_param
+from wikipost.api.registry import FORMATS, Registry
+from wikipost.api.request import ApiRequest
+from wikipost.api.result import ResultList, content
+from wikipost.clock import iso8601
+from wikipost.services.sessions import Session
+
+if TYPE_CHECKING:
+    from wikipost.wiki import Wiki
+
+log = logging.getLogger("wikipost.api")
+
+DOCREF_TAIL = (
+    " for API usage. Subscribe to the mediawiki-api-announce mailing list at "
+    "&lt;https://lists.wikimedia.org/postorius/lists/mediawiki-api-announce.lists.wikimedia.org/&gt; "
+    "for notice of API deprecations and breaking changes."
+)
+ERROR_FORMATS = ("bc", "html", "none", "plaintext", "raw", "wikitext")
+CORS_ALLOWED_HEADERS = {
+    "accept", "accept-language", "content-language", "content-type", "accept-encoding", "dnt",
+    "origin", "user-agent", "api-user-agent", "access-control-max-age", "authorization",
+}
+CORS_EXPOSE = "MediaWiki-API-Error, Retry-After, X-Database-Lag, MediaWiki-Login-Suppressed"
+
+
+def main_params(registry: Registry) -> tuple[Param, ...]:
+    """ApiMain's own parameters, in its declaration order."""
+    return (
+        Param("action", "submodule", default="help", submodule_group="action"),
+        Param("format", FORMATS, default="jsonfm"),
+        Param("maxlag", "integer"),
+        Param("smaxage", "integer", default=0, min=0),
+        Param("maxage", "integer", default=0, min=0),
+        Param("assert", ("anon", "bot", "user")),
+        Param("assertuser", "user"),
+        Param("requestid", "string"),
+        Param("servedby", "boolean"),
+        Param("curtimestamp", "boolean"),
+        Param("responselanginfo", "boolean"),
+        Param("origin", "string"),
+        Param("uselang", "string", default="user"),
+        Param("variant", "string"),
+        Param("errorformat", ERROR_FORMATS, default="bc"),
+        Param("errorlang", "string", default="uselang"),
+        Param("errorsuselocal", "boolean"),
+    )
+
+
+FORMAT_PARAMS: dict[str, tuple[Param, ...]] = {
+    "json": (
+        Param("callback", "string"),
+        Param("utf8", "boolean"),
+        Param("ascii", "boolean"),
+        Param("formatversion", ("1", "2", "latest"), default="1"),
+    ),
+    "xml": (Param("xslt", "string"), Param("includexmlnamespace", "boolean")),
+    "php": (Param("formatversion", ("1", "2", "latest"), default="1"),),
+    "none": (),
+}
+FORMAT_PARAMS["jsonfm"] = FORMAT_PARAMS["json"] + (Param("wrappedhtml", "boolean"),)
+FORMAT_PARAMS["rawfm"] = FORMAT_PARAMS["jsonfm"]
+FORMAT_PARAMS["xmlfm"] = FORMAT_PARAMS["xml"] + (Param("wrappedhtml", "boolean"),)
+FORMAT_PARAMS["phpfm"] = FORMAT_PARAMS["php"] + (Param("wrappedhtml", "boolean"),)
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    body: bytes
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+class RawOutput(Exception):  # noqa: N818 - control flow, not an error
+    """Raised by a module (help) that answers with its own body instead of a result."""
+
+    def __init__(self, body: str, content_type: str) -> None:
+        self.body = body
+        self.content_type = content_type
+
+
+class ApiMain:
+    def __init__(self, wiki: Wiki, registry: Registry) -> None:
+        self.wiki = wiki
+        self.registry = registry
+        self.params = main_params(registry)
+        self.hostname = socket.gethostname()
+
+    # --- entry point ----------------------------------------------------------------------
+
+    def handle(self, request: ApiRequest, cookies: dict[str, str]) -> ApiResponse:
+        settings = self.wiki.settings
+        headers: list[tuple[str, str]] = []
+        origin = request.values.get("origin")
+        lacks_same_origin = "callback" in request.values or "treat-as-untrusted" in request.headers
+        if origin is not None:
+            cors = self._cors(request, origin, headers)
+            if cors is not None:
+                return cors
+            lacks_same_origin = lacks_same_origin or origin == "*"
+        if request.method == "OPTIONS":
+            return ApiResponse(200, b"", headers)
+
+        if lacks_same_origin:
+            session = Session()
+            actor = self.wiki.users.anonymous(request.client_ip)
+            headers.append(("MediaWiki-Login-Suppressed", "true"))
+        else:
+            session = self.wiki.sessions.load(cookies)
+            actor = self.wiki.users.actor_for_session(session, request.client_ip)
+        ctx = ApiContext(self.wiki, self.registry, request, session, actor,
+                         lacks_same_origin=lacks_same_origin)
+        ctx.errorformat = _errorformat(request)
+        fmt = "jsonfm"
+        fmt_values: dict[str, Any] = {"formatversion": "1"}
+        main: dict[str, Any] = {}
+        request_id = secrets.token_hex(10)
+        for name in request.array_params:
+            ctx.warn("main", "unsupportedarray", f'Parameter "{name}" uses unsupported PHP array syntax.')
+        for name in request.badutf8_params:
+            ctx.warn(
+                "main", "badutf8",
+                f'The value passed for "{name}" contains invalid or non-normalized data. Textual data '
+                "should be valid, NFC-normalized Unicode without C0 control characters other than "
+                "HT (\\t), LF (\\n), and CR (\\r).",
+            )
+        status = 200
+        try:
+            try:
+                requested = request.values.get("format", "jsonfm")
+                if requested in FORMATS:
+                    fmt = requested
+                    fmt_values = {p.name: validate_param(p, "", ctx) for p in FORMAT_PARAMS[fmt]}
+                    ctx.formatversion = 2 if fmt_values.get("formatversion") in ("2", "latest") else 1
+                for param in self.params:
+                    main[param.name] = validate_param(param, "", ctx)
+                self._execute(ctx, main)
+                data = self._success(ctx, main)
+            except RawOutput as raw:
+                self._finish_session(ctx, headers, request)
+                headers.append(("Content-Type", raw.content_type))
+                return ApiResponse(200, raw.body.encode(), headers)
+        except ApiError as err:
+            status = err.http_status
+            headers.extend(err.headers.items())
+            data = self._error(ctx, err, main)
+            headers.append(("MediaWiki-API-Error", ", ".join(m.code for m in err.messages)))
+        except Exception as exc:  # never a traceback on the wire
+            log.exception("internal error in request %s", request_id)
+            name = type(exc).__name__
+            internal = ApiError(f"internal_api_error_{name}",
+                                f"[{request_id}] Caught exception of type {name}", {"errorclass": name})
+            data = self._error(ctx, internal, main)
+            headers.append(("MediaWiki-API-Error", internal.code))
+        try:
+            self._finish_session(ctx, headers, request)
+        except Exception:
+            log.exception("could not save session for request %s", request_id)
+        if main.get("requestid") is not None:
+            data["requestid"] = main["requestid"]
+        if main.get("curtimestamp"):
+            data["curtimestamp"] = iso8601(self.wiki.clock.now())
+        if settings.site.show_hostnames and (main.get("servedby") or "error" in data or "errors" in data):
+            data["servedby"] = self.hostname
+        printed = render(
+            fmt, data, formatversion=ctx.formatversion, api_url=settings.site.api_url,
+            utf8=bool(fmt_values.get("utf8")), ascii=bool(fmt_values.get("ascii")),
+            callback=fmt_values.get("callback"),
+        )
+        headers.extend(ctx.response_headers.items())
+        headers += [
+            ("Content-Type", printed.content_type),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"),
+            ("Content-Disposition", f"inline; filename={printed.filename}"),
+            ("Cache-Control", "private, must-revalidate, max-age=0"),
+        ]
+        body = b"" if request.method == "HEAD" else printed.body
+        return ApiResponse(status, body, headers)
+
+    # --- the fixed order ------------------------------------------------------------------
+
+    def _execute(self, ctx: ApiContext, main: dict[str, Any]) -> None:
+        request = ctx.request
+        self._check_assert(ctx, main)
+        module_cls = self.registry.get("action", main["action"])
+        if module_cls is None:
+            raise ApiError("badvalue", f'Unrecognized value for parameter "action": {main["action"]}.')
+        ctx.module_path = module_cls.path()
+        params = validate_module_params(ctx, module_cls)
+        if module_cls.token:
+            if request.in_query("token"):
+                raise _mustpostparams(["token"])
+            if not self.check_token(ctx, module_cls.token, params["token"]):
+                raise ApiError("badtoken", "Invalid CSRF token.")
+        self._check_permissions(ctx, module_cls)
+        if request.method not in ("GET", "HEAD", "POST"):
+            raise ApiError("invalidmethod", "Invalid HTTP method. Consider using GET or POST.",
+                           http_status=405)
+        if module_cls.posted() and not request.posted:
+            raise ApiError("mustbeposted", f'The "{module_cls.name}" module requires a POST request.',
+                           params=[module_cls.name])
+        in_query = [p.name for p in module_cls.all_params()
+                    if p.must_post and p.name != "token" and request.in_query(module_cls.prefix + p.name)]
+        if in_query:
+            raise _mustpostparams([module_cls.prefix + n for n in in_query])
+        if module_cls.rights and not any(ctx.actor.has_right(r) for r in module_cls.rights):
+            raise ApiError(*module_cls.rights_error)
+        module_cls().execute(ctx, params)
+        ctx.module_path = "main"
+        unused = [n for n in request.unused() if not (n == "_" and "callback" in request.values)]
+        if unused:
+            plural = "s" if len(unused) > 1 else ""
+            ctx.warn("main", "unrecognizedparams",
+                     f"Unrecognized parameter{plural}: {', '.join(unused)}.")
+
+    def check_token(self, ctx: ApiContext, token_type: str, value: str) -> bool:
+        return self.wiki.tokens.check(ctx.session, ctx.actor, token_type, value)
+
+    def _check_assert(self, ctx: ApiContext, main: dict[str, Any]) -> None:
+        actor = ctx.actor
+        check = main.get("assert")
+        if check == "user" and actor.is_anon:
+            raise ApiError("assertuserfailed",
+                           "You are no longer logged in, so the action could not be completed.")
+        if check == "bot" and not actor.has_right("bot"):
+            raise ApiError("assertbotfailed",
+                           'You do not have the "bot" right, so the action could not be completed.')
+        if check == "anon" and not actor.is_anon:
+            raise ApiError("assertanonfailed",
+                           "You are no longer logged out, so the action could not be completed.")
+        wanted = main.get("assertuser")
+        if wanted is not None:
+            normal = self.wiki.users.normalize_name(wanted) if hasattr(self.wiki.users, "normalize_name") \
+                else wanted
+            if normal != actor.name:
+                raise ApiError(
+                    "assertnameduserfailed",
+                    f'You are no longer logged in as "{normal or wanted}", so the action could not '
+                    "be completed.",
+                )
+
+    def _check_permissions(self, ctx: ApiContext, module_cls: type[ApiModule]) -> None:
+        actor = ctx.actor
+        if module_cls.read and not actor.has_right("read"):
+            raise ApiError("readapidenied", "You need read permission to use this module.")
+        if module_cls.write:
+            if not actor.has_right("writeapi"):
+                raise ApiError("writeapidenied", "You're not allowed to edit this wiki through the API.")
+            if "promise-non-write-api-action" in ctx.request.headers:
+                raise ApiError(
+                    "promised-nonwrite-api",
+                    'The "Promise-Non-Write-API-Action" HTTP header cannot be sent to write-mode API '
+                    "modules.",
+                )
+            reason = self.wiki.settings.site.read_only
+            if reason:
+                raise ApiError("readonly", "The wiki is currently in read-only mode.",
+                               {"readonlyreason": reason})
+
+    # --- output ---------------------------------------------------------------------------
+
+    def _warnings(self, ctx: ApiContext) -> Any:
+        if ctx.errorformat == "bc":
+            grouped: dict[str, list[str]] = {}
+            for w in ctx.warnings:
+                lines = grouped.setdefault(w.module or "main", [])
+                if w.text not in lines:
+                    lines.append(w.text)
+            return {m: content("warnings", "\n".join(lines)) for m, lines in grouped.items()}
+        return ResultList([_message(w, ctx.errorformat) for w in ctx.warnings], "warning")
+
+    def _success(self, ctx: ApiContext, main: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for key in ("batchcomplete", "continue"):
+            if key in ctx.result:
+                data[key] = ctx.result.pop(key)
+        if ctx.warnings:
+            data["warnings"] = self._warnings(ctx)
+        if main.get("requestid") is not None:
+            data["requestid"] = main["requestid"]
+        if main.get("curtimestamp"):
+            data["curtimestamp"] = iso8601(self.wiki.clock.now())
+        if main.get("responselanginfo"):
+            data["uselang"] = "en"
+            data["errorlang"] = "en"
+        data.update(ctx.result)
+        return data
+
+    def _error(self, ctx: ApiContext, err: ApiError, main: dict[str, Any]) -> dict[str, Any]:
+        docref = "See " + self.wiki.settings.site.api_url + DOCREF_TAIL
+        data: dict[str, Any] = {}
+        if ctx.errorformat == "bc":
+            first = err.messages[0]
+            error: dict[str, Any] = {"code": first.code, "info": " ".join(first.text.split())}
+            error.update(first.data)
+            error["docref"] = docref
+            error["_content"] = "docref"
+            data["error"] = error
+            if ctx.warnings:
+                data["warnings"] = self._warnings(ctx)
+        else:
+            data["errors"] = ResultList(
+                [_message(m, ctx.errorformat, ctx.module_path) for m in err.messages], "error"
+            )
+            if ctx.warnings:
+                data["warnings"] = self._warnings(ctx)
+            data["docref"] = docref
+            data["_content"] = "docref"
+        return data
+
+    # --- sessions and CORS ----------------------------------------------------------------
+
+    def _finish_session(self, ctx: ApiContext, headers: list[tuple[str, str]], request: ApiRequest) -> None:
+        if ctx.lacks_same_origin:
+            return
+        for cookie in self.wiki.sessions.save(ctx.session, secure=request.scheme == "https"):
+            headers.append(("Set-Cookie", cookie))
+
+    def _cors(self, request: ApiRequest, origin: str, headers: list[tuple[str, str]]) -> ApiResponse | None:
+        if origin == "*":
+            headers += [
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Credentials", "false"),
+                ("Access-Control-Expose-Headers", CORS_EXPOSE),
+            ]
+            self._preflight(request, headers)
+            return None
+        sent = request.headers.get("origin", "").split()
+        if origin not in sent:
+            return ApiResponse(
+                403, b"'origin' parameter does not match Origin header\n",
+                [("Content-Type", "text/plain; charset=utf-8")],
+            )
+        allowed = self.wiki.settings.site.cross_site_ajax_domains
+        from fnmatch import fnmatch
+
+        host = origin.split("://", 1)[-1]
+        if any(fnmatch(host, pattern) for pattern in allowed):
+            headers += [
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Expose-Headers", CORS_EXPOSE),
+                ("Timing-Allow-Origin", origin),
+                ("Vary", "Origin"),
+            ]
+            self._preflight(request, headers)
+        else:
+            headers.append(("MediaWiki-CORS-Rejection", "Origin mismatch"))
+        return None
+
+    def _preflight(self, request: ApiRequest, headers: list[tuple[str, str]]) -> None:
+        if request.method != "OPTIONS" or "access-control-request-method" not in request.headers:
+            return
+        headers.append(("Access-Control-Allow-Methods", "POST, GET, HEAD"))
+        wanted = request.headers.get("access-control-request-headers", "")
+        names = [h.strip() for h in wanted.split(",") if h.strip()]
+        if all(h.lower() in CORS_ALLOWED_HEADERS for h in names):
+            if names:
+                headers.append(("Access-Control-Allow-Headers", wanted))
+        else:
+            headers.append(("MediaWiki-CORS-Rejection", "Unsupported header requested in preflight"))
+
+
+def _message(m: ApiMessage, fmt: str, module: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": m.code}
+    if fmt in ("plaintext", "wikitext"):
+        out["text"] = m.text if fmt == "plaintext" else (m.wikitext or m.text)
+        out["_content"] = "text"
+    elif fmt == "html":
+        out["html"] = m.html or m.text
+        out["_content"] = "html"
+    elif fmt == "raw":
+        out["key"] = m.key or f"apierror-{m.code}"
+        out["params"] = ResultList(m.params, "param")
+    if m.data:
+        out["data"] = dict(m.data)
+    out["module"] = m.module or module or "main"
+    return out
+
+
+def _errorformat(request: ApiRequest) -> str:
+    value = request.values.get("errorformat", "bc")
+    return value if value in ERROR_FORMATS else "bc"
+
+
+def _mustpostparams(names: list[str]) -> ApiError:
+    if len(names) == 1:
+        text = ("The following parameter was found in the query string, but must be in the POST body: "
+                f"{names[0]}.")
+    else:
+        text = ("The following parameters were found in the query string, but must be in the POST body: "
+                + ", ".join(names) + ".")
+    return ApiError("mustpostparams", text)
+
+
+__all__ = ["ApiMain", "ApiResponse", "RawOutput", "missingparam"]

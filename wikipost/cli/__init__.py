@@ -1,0 +1,1 @@
+"""The ``wikipost`` command line."""

@@ -1,0 +1,98 @@
+"""``wikipost``: set up the store, serve the API, administer users, mail and jobs.
+
+Each command builds Settings from the global options, calls a service and prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from wikipost.settings import Settings, SettingsError, describe_settings, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+
+class State:
+    def __init__(self) -> None:
+        self.data_dir: Path = Path("var")
+        self.config: Path | None = None
+
+    def settings(self) -> Settings:
+        try:
+            return load_settings(self.config, self.data_dir)
+        except SettingsError as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(2) from err
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir: Annotated[Path, typer.Option(envvar="WIKIPOST_DATA_DIR", help="Data directory.")] = Path(
+        "var"
+    ),
+    config: Annotated[
+        Path | None, typer.Option(envvar="WIKIPOST_CONFIG", help="TOML configuration file.")
+    ] = None,
+) -> None:
+    state = State()
+    state.data_dir = data_dir
+    state.config = config
+    ctx.obj = state
+
+
+def open_wiki(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    """Settings plus an initialised Wiki for commands that touch the store."""
+    from wikipost.db.migrate import upgrade
+    from wikipost.wiki import build_wiki
+
+    settings: Settings = ctx.obj.settings()
+    wiki = build_wiki(settings)
+    upgrade(wiki.db)
+    return wiki
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create or migrate the store (idempotent)."""
+    wiki = open_wiki(ctx)
+    settings = wiki.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    typer.echo(f"store ready: {settings.database_url}")
+    wiki.close()
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Serve the Action API at http://HOST:PORT<script_path>/api.php."""
+    import uvicorn
+
+    settings: Settings = ctx.obj.settings()
+    wiki = open_wiki(ctx)
+    wiki.close()
+    typer.echo(f"serving {settings.site.script_path}/api.php on http://{host}:{port}")
+    import os
+
+    os.environ["WIKIPOST_DATA_DIR"] = str(settings.data_dir)
+    if ctx.obj.config:
+        os.environ["WIKIPOST_CONFIG"] = str(ctx.obj.config)
+    uvicorn.run(
+        "wikipost.serve:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level=log_level, proxy_headers=False, access_log=False,
+    )
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """List every setting with its default and help."""
+    for section, key, default, help_text in describe_settings():
+        typer.echo(f"[{section}] {key} = {default!r}\n    {help_text}")

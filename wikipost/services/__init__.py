@@ -1,0 +1,1 @@
+"""Business rules shared by the API, the CLI and the jobs."""

@@ -1,0 +1,313 @@
+"""Every setting, declared once with its default and help, loaded from one TOML file.
+
+Precedence: defaults, then the TOML file (``--config`` / ``WIKIPOST_CONFIG``), then a few
+environment variables (``WIKIPOST_DATABASE_URL``). The result is a frozen :class:`Settings`
+passed explicitly to whatever needs it; nothing reads a global.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing, unknown or of the wrong type; the message names the key."""
+
+
+def setting(default: Any, help: str) -> Any:
+    if isinstance(default, dict | list):
+        value = default
+        return field(default_factory=lambda: _copy(value), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    name: str = setting("Wikipost", "Site name ($wgSitename); used in mail From and footers.")
+    server: str = setting("http://127.0.0.1:8080", "Canonical server URL ($wgServer), no path.")
+    script_path: str = setting("/w", "Path of api.php and index.php ($wgScriptPath).")
+    wiki_id: str = setting("wikipost", "Wiki id (database name); also the cookie prefix.")
+    password_sender: str = setting("wiki@localhost", "Address mail is sent from ($wgPasswordSender).")
+    language: str = setting("en", "Content language code.")
+    read_only: str = setting("", "When not empty the wiki is read-only and this is the reason.")
+    show_hostnames: bool = setting(False, "Add servedby to responses ($wgShowHostnames).")
+    cross_site_ajax_domains: list[str] = setting([], "Origins allowed for CORS ($wgCrossSiteAJAXdomains).")
+    max_body_bytes: int = setting(16 * 1024 * 1024, "Largest request body accepted, in bytes.")
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.server}{self.script_path}/api.php"
+
+    @property
+    def index_url(self) -> str:
+        return f"{self.server}{self.script_path}/index.php"
+
+    @property
+    def host(self) -> str:
+        """host[:port] of the server URL: the name of the local site for MassMessage."""
+        return urlsplit(self.server).netloc
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = setting("", "SQLAlchemy URL; empty means SQLite under the data dir.")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    backend: str = setting("maildir", 'Mail backend: "maildir", "smtp" or "memory".')
+    smtp_host: str = setting("127.0.0.1", "SMTP server host.")
+    smtp_port: int = setting(25, "SMTP server port.")
+    smtp_user: str = setting("", "SMTP AUTH user name (empty: no AUTH).")
+    smtp_password: str = setting("", "SMTP AUTH password.")
+    smtp_tls: str = setting("", 'TLS mode: "" (none), "starttls" or "tls".')
+    smtp_timeout: float = setting(30.0, "Seconds before an SMTP operation times out.")
+    enable_user_email: bool = setting(True, "Allow users to email each other ($wgEnableUserEmail).")
+    enable_email: bool = setting(True, "Allow the wiki to send any mail ($wgEnableEmail).")
+    user_email_use_reply_to: bool = setting(True, "From is the site, Reply-To the sender.")
+    email_authentication: bool = setting(True, "Require a confirmed address ($wgEmailAuthentication).")
+    delivery: str = setting("outbox", '"outbox" (durable, background) or "sync" (1.39 behaviour).')
+    maildir: str = setting("", "Maildir path; empty means <data dir>/maildir.")
+    max_attempts: int = setting(8, "Delivery attempts before a mail is marked failed.")
+    retry_base_seconds: float = setting(5.0, "First retry delay; doubles on each attempt.")
+    dedupe_seconds: int = setting(600, "Window in which an identical emailuser request sends nothing new.")
+
+
+DEFAULT_RATELIMITS: dict[str, dict[str, list[int]]] = {
+    "emailuser": {"ip": [5, 86400], "newbie": [5, 86400], "user": [20, 86400]},
+    "edit": {"ip": [8, 60], "newbie": [8, 60], "user": [90, 60]},
+    "badcaptcha": {"ip": [15, 60], "newbie": [15, 60], "user": [30, 60]},
+    "mailpassword": {"ip": [5, 3600]},
+    "changeemail": {"newbie": [1, 86400], "user": [4, 86400]},
+    "confirmemail": {"newbie": [10, 86400], "user": [20, 86400]},
+}
+
+
+@dataclass(frozen=True)
+class RateLimitSettings:
+    storage: str = setting("memory://", 'Counter storage: "memory://" or "redis://host:port/db".')
+    limits: dict[str, dict[str, list[int]]] = setting(
+        DEFAULT_RATELIMITS, "action -> group -> [hits, seconds], like $wgRateLimits."
+    )
+
+
+DEFAULT_PERMISSIONS: dict[str, list[str]] = {
+    "*": ["createaccount", "read", "edit", "createpage", "createtalk", "writeapi",
+          "viewmyprivateinfo", "editmyprivateinfo", "editmyoptions"],
+    "user": ["move", "move-subpages", "move-rootuserpages", "move-categorypages", "movefile",
+             "read", "edit", "createpage", "createtalk", "writeapi", "upload", "reupload",
+             "reupload-shared", "minoredit", "editmyusercss", "editmyuserjson", "editmyuserjs",
+             "editmyuserjsredirect", "sendemail", "applychangetags", "viewmywatchlist",
+             "editmywatchlist", "editcontentmodel", "purge"],
+    "autoconfirmed": ["autoconfirmed", "editsemiprotected"],
+    "bot": ["bot", "autoconfirmed", "editsemiprotected", "nominornewtalk", "autopatrol",
+            "suppressredirect", "apihighlimits", "writeapi"],
+    "sysop": ["block", "createaccount", "delete", "bigdelete", "deletedhistory", "deletedtext",
+              "undelete", "editinterface", "editsitejson", "edituserjson", "import", "importupload",
+              "move", "move-subpages", "move-rootuserpages", "move-categorypages", "patrol",
+              "autopatrol", "protect", "editprotected", "rollback", "upload", "reupload",
+              "reupload-shared", "unwatchedpages", "autoconfirmed", "editsemiprotected",
+              "ipblock-exempt", "blockemail", "markbotedits", "apihighlimits", "browsearchive",
+              "noratelimit", "movefile", "unblockself", "suppressredirect", "mergehistory",
+              "managechangetags", "deletechangetags", "deletelogentry", "deleterevision",
+              "editcontentmodel", "massmessage"],
+    "interface-admin": ["editinterface", "editsitecss", "editsitejson", "editsitejs",
+                        "editusercss", "edituserjson", "edituserjs"],
+    "bureaucrat": ["userrights", "noratelimit"],
+    "suppress": ["hideuser", "suppressrevision", "viewsuppressed", "suppressionlog",
+                 "deleterevision", "deletelogentry"],
+}
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    autoconfirm_age: int = setting(0, "Seconds since registration before a user is autoconfirmed.")
+    autoconfirm_count: int = setting(0, "Edits before a user is autoconfirmed.")
+    session_expiry: int = setting(3600, "Seconds of inactivity before a server-side session expires.")
+    password_attempt_throttle: list[list[int]] = setting(
+        [[5, 300], [150, 172800]], "[count, seconds] pairs, like $wgPasswordAttemptThrottle."
+    )
+    enable_bot_passwords: bool = setting(True, "Allow bot passwords ($wgEnableBotPasswords).")
+    user_email_mute_list: bool = setting(True, "Allow users to mute senders ($wgEnableUserEmailMuteList).")
+
+
+@dataclass(frozen=True)
+class MassMessageSettings:
+    delivery_user: str = setting("MediaWiki message delivery", "Account that makes the deliveries.")
+    optout_category: str = setting(
+        "Opted-out of message delivery", "Category (without prefix) whose talk pages are skipped."
+    )
+    max_targets: int = setting(100000, "Largest delivery list accepted.")
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    lease_seconds: int = setting(60, "A claimed job not finished within this time is retried.")
+    poll_seconds: float = setting(0.2, "How often the in-process worker looks for new jobs.")
+    batch: int = setting(200, "Jobs a worker claims at once.")
+
+
+SECTIONS: dict[str, type] = {
+    "site": SiteSettings,
+    "database": DatabaseSettings,
+    "mail": MailSettings,
+    "ratelimits": RateLimitSettings,
+    "users": UserSettings,
+    "massmessage": MassMessageSettings,
+    "jobs": JobSettings,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    site: SiteSettings = field(default_factory=SiteSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    ratelimits: RateLimitSettings = field(default_factory=RateLimitSettings)
+    permissions: dict[str, list[str]] = field(default_factory=lambda: _copy(DEFAULT_PERMISSIONS))
+    users: UserSettings = field(default_factory=UserSettings)
+    massmessage: MassMessageSettings = field(default_factory=MassMessageSettings)
+    jobs: JobSettings = field(default_factory=JobSettings)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{(self.data_dir / 'wikipost.sqlite').resolve()}"
+
+    @property
+    def maildir_path(self) -> Path:
+        return Path(self.mail.maildir) if self.mail.maildir else self.data_dir / "maildir"
+
+    def replace(self, **sections: Any) -> Settings:
+        """A copy with some sections' keys changed: ``replace(mail={"backend": "memory"})``."""
+        changes: dict[str, Any] = {}
+        for name, values in sections.items():
+            if name in SECTIONS:
+                changes[name] = _build_section(name, values, getattr(self, name))
+            else:
+                changes[name] = values
+        return dataclasses.replace(self, **changes)
+
+
+def _check_type(section: str, key: str, value: Any, expected: Any) -> Any:
+    kind = str(expected)
+    if kind in ("bool",) and not isinstance(value, bool):
+        raise SettingsError(f"[{section}] {key} must be true or false")
+    if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+        raise SettingsError(f"[{section}] {key} must be an integer")
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SettingsError(f"[{section}] {key} must be a number")
+        return float(value)
+    if kind == "str" and not isinstance(value, str):
+        raise SettingsError(f"[{section}] {key} must be a string")
+    if kind.startswith("list") and not isinstance(value, list):
+        raise SettingsError(f"[{section}] {key} must be a list")
+    if kind.startswith("dict") and not isinstance(value, dict):
+        raise SettingsError(f"[{section}] {key} must be a table")
+    return value
+
+
+def _build_section(name: str, values: Mapping[str, Any], base: Any = None) -> Any:
+    cls = SECTIONS[name]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    if name == "ratelimits":
+        # $wgRateLimits shape: action tables beside the scalar "storage" key.
+        storage = values.get("storage", base.storage if base else "memory://")
+        limits = _copy(base.limits) if base else _copy(DEFAULT_RATELIMITS)
+        for action, groups in values.items():
+            if action == "storage":
+                continue
+            if action == "limits" and isinstance(groups, dict):
+                limits.update(_check_limits(groups))
+                continue
+            limits.update(_check_limits({action: groups}))
+        return RateLimitSettings(storage=_check_type(name, "storage", storage, "str"), limits=limits)
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in fields:
+            raise SettingsError(f"unknown setting [{name}] {key}")
+        kwargs[key] = _check_type(name, key, value, fields[key].type)
+    if base is not None:
+        return dataclasses.replace(base, **kwargs)
+    return cls(**kwargs)
+
+
+def _check_limits(table: Mapping[str, Any]) -> dict[str, dict[str, list[int]]]:
+    out: dict[str, dict[str, list[int]]] = {}
+    for action, groups in table.items():
+        if not isinstance(groups, dict):
+            raise SettingsError(f"[ratelimits] {action} must be a table of group = [hits, seconds]")
+        out[action] = {}
+        for group, pair in groups.items():
+            if (
+                not isinstance(pair, list)
+                or len(pair) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
+            ):
+                raise SettingsError(f"[ratelimits] {action}.{group} must be [hits, seconds]")
+            out[action][group] = [pair[0], pair[1]]
+    return out
+
+
+def load_settings(
+    config: Path | str | None = None,
+    data_dir: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build :class:`Settings` from defaults, the TOML file and the environment."""
+    env = os.environ if environ is None else environ
+    config = config or env.get("WIKIPOST_CONFIG") or None
+    raw: dict[str, Any] = {}
+    if config:
+        path = Path(config)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as err:
+            raise SettingsError(f"configuration file not found: {path}") from err
+        except tomllib.TOMLDecodeError as err:
+            raise SettingsError(f"{path}: {err}") from err
+    kwargs: dict[str, Any] = {}
+    for name, values in raw.items():
+        if name == "permissions":
+            if not isinstance(values, dict) or not all(isinstance(v, list) for v in values.values()):
+                raise SettingsError("[permissions] must map group names to lists of rights")
+            perms = _copy(DEFAULT_PERMISSIONS)
+            perms.update({g: [str(r) for r in rights] for g, rights in values.items()})
+            kwargs["permissions"] = perms
+        elif name in SECTIONS:
+            if not isinstance(values, dict):
+                raise SettingsError(f"[{name}] must be a table")
+            kwargs[name] = _build_section(name, values)
+        else:
+            raise SettingsError(f"unknown settings section [{name}]")
+    db_url = env.get("WIKIPOST_DATABASE_URL")
+    if db_url:
+        kwargs["database"] = DatabaseSettings(url=db_url)
+    directory = data_dir or env.get("WIKIPOST_DATA_DIR") or "var"
+    return Settings(data_dir=Path(directory), **kwargs)
+
+
+def describe_settings() -> list[tuple[str, str, Any, str]]:
+    """(section, key, default, help) for every declared setting, for `wikipost settings`."""
+    rows = []
+    for name, cls in SECTIONS.items():
+        for f in dataclasses.fields(cls):
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            rows.append((name, f.name, default, f.metadata.get("help", "")))
+    return rows
