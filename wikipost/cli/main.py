@@ -96,3 +96,14 @@ def show_settings() -> None:
     """List every setting with its default and help."""
     for section, key, default, help_text in describe_settings():
         typer.echo(f"[{section}] {key} = {default!r}\n    {help_text}")
+
+
+def _register_commands() -> None:
+    """Each domain adds its commands from its own file (cli/<domain>.py)."""
+    from wikipost.cli import accounts, mail, massmessage
+
+    for module in (accounts, mail, massmessage):
+        module.register(app)
+
+
+_register_commands()
