@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -72,7 +74,8 @@ def to_response(result: ApiResponse) -> Response:
     return response
 
 
-def build_app(wiki: Wiki, registry: Registry | None = None) -> Starlette:
+def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool = False) -> Starlette:
+    """The ASGI app. ``run_worker`` starts the in-process background worker (``serve`` does)."""
     registry = registry or build_registry()
     api = ApiMain(wiki, registry)
     max_body = wiki.settings.site.max_body_bytes
@@ -98,7 +101,17 @@ def build_app(wiki: Wiki, registry: Registry | None = None) -> Starlette:
     from wikipost.web import index_routes
 
     routes += index_routes(wiki)
-    app = Starlette(routes=routes)
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if run_worker:
+            wiki.background().start()
+        try:
+            yield
+        finally:
+            if wiki.worker is not None:
+                wiki.worker.stop()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.wiki = wiki
     app.state.api = api
     return app

@@ -11,4 +11,4 @@ from wikipost.wiki import build_wiki
 
 def create_app() -> Starlette:
     settings = load_settings()
-    return build_app(build_wiki(settings))
+    return build_app(build_wiki(settings), run_worker=True)

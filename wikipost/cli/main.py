@@ -91,6 +91,19 @@ def serve(
     )
 
 
+jobs_app = typer.Typer(help="The background queue: mail outbox and jobs.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("run")
+def jobs_run(ctx: typer.Context) -> None:
+    """Process everything that is due (mail and jobs) now, then exit."""
+    wiki = open_wiki(ctx)
+    done = wiki.background().drain()
+    typer.echo(f"processed {done} item(s)")
+    wiki.close()
+
+
 @app.command("settings")
 def show_settings() -> None:
     """List every setting with its default and help."""
