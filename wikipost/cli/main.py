@@ -114,7 +114,10 @@ def show_settings() -> None:
 def _register_commands() -> None:
     """Each domain adds its commands from its own file (cli/<domain>.py)."""
     from wikipost.cli import accounts, mail, massmessage
+    from wikipost.cli.groups import GROUPS
 
+    for name, group in GROUPS.items():
+        app.add_typer(group, name=name)
     for module in (accounts, mail, massmessage):
         module.register(app)
 

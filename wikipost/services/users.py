@@ -230,6 +230,12 @@ class UserService:
             if value is not None and value != DEFAULT_OPTIONS.get(name):
                 conn.execute(insert(user_options).values(user_id=user_id, name=name, value=value))
 
+    def can_receive_email(self, user: UserRecord) -> bool:
+        """User::canReceiveEmail: a confirmed address and no ``disablemail`` (usprop=emailable)."""
+        if not user.email_confirmed or user.is_system:
+            return False
+        return self.get_options(user.id).get("disablemail", "0") in ("", "0")
+
     # --- blocks -----------------------------------------------------------------------------
 
     def get_block(self, user_id: int) -> Block | None:
