@@ -30,6 +30,10 @@ class ApiContext:
     # True for origin=*, callback= or Treat-as-Untrusted: anonymous, no tokens, no login.
     lacks_same_origin: bool = False
     response_headers: dict[str, str] = field(default_factory=dict)
+    # Top-level result keys that existed when the first warning was added. MediaWiki adds
+    # "warnings", "continue" and "batchcomplete" on top of the result, so whichever of them
+    # came later comes first in the output (see ApiMain._success).
+    keys_before_warnings: frozenset[str] | None = None
 
     def warn(self, module: str | None, code: str, text: str, **data: Any) -> None:
         """Add a warning, once: MediaWiki does not repeat an identical line."""
@@ -37,7 +41,22 @@ class ApiContext:
         for w in self.warnings:
             if w.module == path and w.code == code and w.text == text:
                 return
+        if self.keys_before_warnings is None:
+            self.keys_before_warnings = frozenset(self.result)
         self.warnings.append(ApiMessage(code, text, dict(data), module=path))
 
     def deprecation(self, module: str | None, text: str) -> None:
+        """A deprecation warning, plus the mailing-list line MediaWiki adds to ``main``."""
+        # Observed in every 1.39 transcript: "main" comes before the deprecating module.
+        # A deprecation of main itself keeps its own line first (emailuser.post_without_content_type).
+        if (module or self.module_path) == "main":
+            self.warn("main", "deprecation", text)
+        self.warn("main", "deprecation-help", DEPRECATION_HELP)
         self.warn(module, "deprecation", text)
+
+
+DEPRECATION_HELP = (
+    "Subscribe to the mediawiki-api-announce mailing list at "
+    "<https://lists.wikimedia.org/postorius/lists/mediawiki-api-announce.lists.wikimedia.org/> "
+    "for notice of API deprecations and breaking changes."
+)

@@ -55,6 +55,9 @@ def _scalar(value: Any) -> bool:
 def _xml_element(name: str, value: Any, out: list[str]) -> None:
     if isinstance(value, list | tuple):
         element = value.element if isinstance(value, ResultList) else "_v"
+        if not value:  # ApiFormatXml: an empty list is an empty element
+            out.append(f"<{name} />")
+            return
         out.append(f"<{name}>")
         for item in value:
             _xml_element(element, item, out)
@@ -64,7 +67,8 @@ def _xml_element(name: str, value: Any, out: list[str]) -> None:
         if isinstance(value, bool) and not value:
             return
         text = "" if isinstance(value, bool) else _attr(value)
-        out.append(f'<{name} xml:space="preserve">{text}</{name}>' if text else f"<{name} />")
+        # A bare scalar (a list item): Xml::element without xml:space, as ApiFormatXml writes it.
+        out.append(f"<{name}>{text}</{name}>" if text else f"<{name} />")
         return
     if value.get("_type") == "kvp":
         keyname = value.get("_kvpkeyname", "name")

@@ -3,6 +3,7 @@ renders results and errors (api-conventions.md §4)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import socket
@@ -16,7 +17,7 @@ from wikipost.api.module import ApiModule
 from wikipost.api.params import Param, validate_module_params, validate_param
 from wikipost.api.registry import FORMATS, Registry
 from wikipost.api.request import ApiRequest
-from wikipost.api.result import ResultList, content
+from wikipost.api.result import ResultList, content, to_json_data
 from wikipost.clock import iso8601
 from wikipost.services.sessions import Session
 
@@ -42,7 +43,7 @@ def main_params(registry: Registry) -> tuple[Param, ...]:
     """ApiMain's own parameters, in its declaration order."""
     return (
         Param("action", "submodule", default="help", submodule_group="action"),
-        Param("format", FORMATS, default="jsonfm"),
+        Param("format", "submodule", default="jsonfm", submodule_group="format"),
         Param("maxlag", "integer"),
         Param("smaxage", "integer", default=0, min=0),
         Param("maxage", "integer", default=0, min=0),
@@ -138,6 +139,9 @@ class ApiMain:
                 "should be valid, NFC-normalized Unicode without C0 control characters other than "
                 "HT (\\t), LF (\\n), and CR (\\r).",
             )
+        if request.post_without_content_type:
+            ctx.deprecation("main", 'A POST request was made without a "Content-Type" header. '
+                                    "This does not work reliably.")
         status = 200
         try:
             try:
@@ -146,6 +150,11 @@ class ApiMain:
                     fmt = requested
                     fmt_values = {p.name: validate_param(p, "", ctx) for p in FORMAT_PARAMS[fmt]}
                     ctx.formatversion = 2 if fmt_values.get("formatversion") in ("2", "latest") else 1
+                if request.body_too_large:
+                    raise ApiError(
+                        "requesttoolarge",
+                        f"The request body is larger than the limit of {settings.site.max_body_bytes} "
+                        "bytes.", http_status=413)
                 for param in self.params:
                     main[param.name] = validate_param(param, "", ctx)
                 self._execute(ctx, main)
@@ -153,7 +162,11 @@ class ApiMain:
             except RawOutput as raw:
                 self._finish_session(ctx, headers, request)
                 headers.append(("Content-Type", raw.content_type))
-                return ApiResponse(200, raw.body.encode(), headers)
+                page = raw.body
+                if ctx.warnings and raw.content_type.startswith("text/html"):
+                    page = self._warnings_comment(ctx) + page
+                payload = b"" if request.method == "HEAD" else page.encode()
+                return ApiResponse(200, payload, headers)
         except ApiError as err:
             status = err.http_status
             headers.extend(err.headers.items())
@@ -170,17 +183,31 @@ class ApiMain:
             self._finish_session(ctx, headers, request)
         except Exception:
             log.exception("could not save session for request %s", request_id)
-        if main.get("requestid") is not None:
-            data["requestid"] = main["requestid"]
-        if main.get("curtimestamp"):
-            data["curtimestamp"] = iso8601(self.wiki.clock.now())
-        if settings.site.show_hostnames and (main.get("servedby") or "error" in data or "errors" in data):
-            data["servedby"] = self.hostname
-        printed = render(
-            fmt, data, formatversion=ctx.formatversion, api_url=settings.site.api_url,
-            utf8=bool(fmt_values.get("utf8")), ascii=bool(fmt_values.get("ascii")),
-            callback=fmt_values.get("callback"),
-        )
+        if status != 200 or "error" in data or "errors" in data:
+            # Main-parameter validation may have stopped before these (a bad action=):
+            # MediaWiki reads each of them on its own.
+            for name in ("requestid", "servedby", "curtimestamp", "responselanginfo"):
+                if name not in main:
+                    main[name] = (request.values.get(name) if name == "requestid"
+                                  else name in request.values)
+            self._add_requested_fields(data, main, force_servedby=True)
+        try:
+            printed = render(
+                fmt, data, formatversion=ctx.formatversion, api_url=settings.site.api_url,
+                utf8=bool(fmt_values.get("utf8")), ascii=bool(fmt_values.get("ascii")),
+                callback=fmt_values.get("callback"),
+            )
+        except Exception:  # a module put something unprintable in the result
+            log.exception("could not print the result of request %s", request_id)
+            internal = ApiError("internal_api_error_TypeError",
+                                f"[{request_id}] Caught exception of type TypeError",
+                                {"errorclass": "TypeError"})
+            data = self._error(ctx, internal, main)
+            self._add_requested_fields(data, main, force_servedby=True)
+            headers = [h for h in headers if h[0] != "MediaWiki-API-Error"]
+            headers.append(("MediaWiki-API-Error", internal.code))
+            printed = render(fmt, data, formatversion=ctx.formatversion,
+                             api_url=settings.site.api_url)
         headers.extend(ctx.response_headers.items())
         headers += [
             ("Content-Type", printed.content_type),
@@ -203,8 +230,8 @@ class ApiMain:
         ctx.module_path = module_cls.path()
         params = validate_module_params(ctx, module_cls)
         if module_cls.token:
-            if request.in_query("token"):
-                raise _mustpostparams(["token"])
+            if request.in_query(module_cls.prefix + "token"):
+                raise _mustpostparams([module_cls.prefix + "token"])
             if not self.check_token(ctx, module_cls.token, params["token"]):
                 raise ApiError("badtoken", "Invalid CSRF token.")
         self._check_permissions(ctx, module_cls)
@@ -274,32 +301,54 @@ class ApiMain:
 
     # --- output ---------------------------------------------------------------------------
 
-    def _warnings(self, ctx: ApiContext) -> Any:
-        if ctx.errorformat == "bc":
+    def _warnings(self, ctx: ApiContext, formatversion: int | None = None) -> Any:
+        if ctx.errorformat == "bc" or formatversion is not None:
             grouped: dict[str, list[str]] = {}
             for w in ctx.warnings:
-                lines = grouped.setdefault(w.module or "main", [])
+                # bc groups by module name ("tokens"), modern formats give the path.
+                lines = grouped.setdefault((w.module or "main").rsplit("+", 1)[-1], [])
                 if w.text not in lines:
                     lines.append(w.text)
             return {m: content("warnings", "\n".join(lines)) for m, lines in grouped.items()}
         return ResultList([_message(w, ctx.errorformat) for w in ctx.warnings], "warning")
 
     def _success(self, ctx: ApiContext, main: dict[str, Any]) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for key in ("batchcomplete", "continue"):
-            if key in ctx.result:
-                data[key] = ctx.result.pop(key)
+        """The result in MediaWiki's key order.
+
+        "warnings", "continue" and "batchcomplete" are added ADD_ON_TOP in MediaWiki, so the
+        one added last comes first; requestid and friends were added before the module ran.
+        """
+        on_top = [k for k in ctx.result if k in ("continue", "batchcomplete")]
         if ctx.warnings:
-            data["warnings"] = self._warnings(ctx)
+            before = ctx.keys_before_warnings or frozenset()
+            on_top = ([k for k in on_top if k in before] + ["warnings"]
+                      + [k for k in on_top if k not in before])
+        data: dict[str, Any] = {}
+        for key in reversed(on_top):
+            data[key] = self._warnings(ctx) if key == "warnings" else ctx.result.pop(key)
+        self._add_requested_fields(data, main, force_servedby=False)
+        data.update(ctx.result)
+        return data
+
+    def _add_requested_fields(self, data: dict[str, Any], main: dict[str, Any], *,
+                              force_servedby: bool) -> None:
+        """requestid, servedby, curtimestamp, uselang/errorlang (ApiMain::addRequestedFields)."""
         if main.get("requestid") is not None:
             data["requestid"] = main["requestid"]
+        if self.wiki.settings.site.show_hostnames and (force_servedby or main.get("servedby")):
+            data["servedby"] = self.hostname
         if main.get("curtimestamp"):
             data["curtimestamp"] = iso8601(self.wiki.clock.now())
         if main.get("responselanginfo"):
             data["uselang"] = "en"
             data["errorlang"] = "en"
-        data.update(ctx.result)
-        return data
+
+    def _warnings_comment(self, ctx: ApiContext) -> str:
+        """Warnings of a raw HTML answer (the help page), as MediaWiki prints them."""
+        tree = to_json_data({"warnings": self._warnings(ctx, formatversion=2)}, 2)
+        text = json.dumps(tree, indent=4, ensure_ascii=False)
+        text = text.replace("<", "\\u003C").replace(">", "\\u003E").replace("--", "-\\u002D")
+        return f"<!-- API warnings and errors:\n{text}\n-->\n"
 
     def _error(self, ctx: ApiContext, err: ApiError, main: dict[str, Any]) -> dict[str, Any]:
         docref = "See " + self.wiki.settings.site.api_url + DOCREF_TAIL

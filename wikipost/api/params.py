@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from wikipost.api.errors import ApiError, badvalue, missingparam
+from wikipost.api.result import ResultList
 
 if TYPE_CHECKING:
     from wikipost.api.context import ApiContext
     from wikipost.api.module import ApiModule
+    from wikipost.api.registry import Registry
 
 # Type names as action=paraminfo reports them; a tuple of strings is an enum.
 ParamType = str | tuple[str, ...]
@@ -101,8 +103,13 @@ def validate_param(param: Param, prefix: str, ctx: ApiContext) -> Any:
     full = prefix + param.name
     request = ctx.request
     if param.type == "boolean":
-        return request.has(full)
+        present = request.has(full)
+        if present and param.deprecated:
+            ctx.deprecation(ctx.module_path, f'The parameter "{full}" has been deprecated.')
+        return present
     raw = request.get(full)
+    if raw is not None and param.deprecated:
+        ctx.deprecation(ctx.module_path, f'The parameter "{full}" has been deprecated.')
     if raw is None:
         if param.required:
             raise missingparam(full)
@@ -162,6 +169,60 @@ def validate_module_params(ctx: ApiContext, module_cls: type[ApiModule]) -> dict
         return {p.name: validate_param(p, module_cls.prefix, ctx) for p in module_cls.all_params()}
     finally:
         ctx.module_path = saved
+
+
+def param_info(
+    param: Param, index: int, *, registry: Registry, submodule_prefix: str, high_limits: bool,
+    token_type: str | None = None,
+) -> dict[str, Any]:
+    """One parameter as ``action=paraminfo`` describes it (ParamValidator::getParamInfo order).
+
+    ``submodule_prefix`` is what submodule paths start with ("" under main, "query+" under
+    query); ``high_limits`` says whether the requesting user has ``apihighlimits``.
+    """
+    item: dict[str, Any] = {"index": index, "name": param.name}
+    kind = param.type
+    item["type"] = list(kind) if isinstance(kind, tuple) else kind
+    item["required"] = param.required
+    if param.deprecated:
+        item["deprecated"] = True
+    if param.sensitive:
+        item["sensitive"] = True
+    if param.default is not None and kind != "boolean":
+        item["default"] = param.default
+    item["multi"] = param.multi
+    if param.multi:
+        item["lowlimit"] = param.multi_limit
+        item["highlimit"] = max(param.multi_limit, param.multi_high_limit)
+        item["limit"] = item["highlimit"] if high_limits else item["lowlimit"]
+        if param.allow_duplicates:
+            item["allowsduplicates"] = True
+        if param.allow_all:
+            item["allspecifier"] = "*"
+    if kind == "submodule":
+        group = param.submodule_group or "action"
+        names = registry.names(group)
+        item["type"] = names
+        if group == "query":
+            pass  # paraminfo's querymodules: a plain list of names
+        elif group == "generator":
+            item["submodules"] = {n: f"query+{n}" for n in names}
+            item["submoduleparamprefix"] = "g"
+        else:
+            item["submodules"] = {n: submodule_prefix + n for n in names}
+    elif kind in ("integer", "limit"):
+        if param.min is not None:
+            item["min"] = param.min
+        if param.max is not None:
+            item["max"] = param.max
+            if param.highmax is not None and param.highmax > param.max:
+                item["highmax"] = param.highmax
+    item.update(param.extra_info)
+    if param.name == "token" and token_type:
+        item["tokentype"] = token_type
+    if isinstance(item["type"], list):
+        item["type"] = ResultList(item["type"], "t")
+    return item
 
 
 Validator = Callable[[Param, str, "ApiContext"], Any]

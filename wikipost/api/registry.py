@@ -30,6 +30,8 @@ class Registry:
     def names(self, group: str) -> list[str]:
         if group == "format":
             return list(FORMATS)
+        if group == "query":
+            return sorted({m for g in ("list", "meta", "prop") for m in self._groups[g]})
         if group == "generator":
             return sorted(
                 m.name for g in ("prop", "list") for m in self._groups[g].values() if m.generator

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import unquote_to_bytes
 
 _ARRAY_KEY = re.compile(r"^([^\[]+)\[.*\]$")
 _C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -28,6 +29,8 @@ class ApiRequest:
     badutf8_params: list[str] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
     files: dict[str, bytes] = field(default_factory=dict)
+    post_without_content_type: bool = False  # MediaWiki warns: the body cannot be parsed
+    body_too_large: bool = False  # over settings.site.max_body_bytes: refused, body not read
 
     def get(self, name: str) -> str | None:
         self.used.add(name)
@@ -48,14 +51,41 @@ class ApiRequest:
         return self.method == "POST"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def decode_bytes(raw: bytes) -> str:
+    """UTF-8 with invalid bytes kept as lone surrogates, for :func:`normalise_value` to flag."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def parse_urlencoded(raw: bytes) -> list[tuple[str, str]]:
+    """``a=1&b=2`` bytes into decoded pairs (``+`` is a space, ``%XX`` any byte)."""
+    pairs: list[tuple[str, str]] = []
+    for part in raw.split(b"&"):
+        if not part:
+            continue
+        name, _, value = part.partition(b"=")
+        pairs.append((decode_bytes(unquote_to_bytes(name.replace(b"+", b" "))),
+                      decode_bytes(unquote_to_bytes(value.replace(b"+", b" ")))))
+    return pairs
+
+
 def normalise_value(value: str) -> tuple[str, bool]:
-    """NFC-normalise a value; True when it changed (MediaWiki's ``badutf8`` warning)."""
-    cleaned = _C0.sub("\ufffd", value)
-    if "\x1f" in value and value.startswith("\x1f"):
-        # U+001F is the multi-value separator, not garbage.
-        cleaned = "\x1f" + _C0.sub("\ufffd", value[1:].replace("\x1f", "\0")).replace("\0", "\x1f")
+    """NFC-normalise a value; True when it changed (MediaWiki's ``badutf8`` warning).
+
+    Invalid UTF-8 (lone surrogates from :func:`decode_bytes`) becomes U+FFFD, as do C0
+    controls other than HT, LF and CR; U+001F stays when it introduces a multi-value.
+    """
+    value_in = value
+    value = _SURROGATE.sub("\ufffd", value)
+    if value.startswith("\x1f"):
+        # U+001F is the multi-value separator here, not garbage.
+        cleaned = "\x1f" + "\x1f".join(_C0.sub("\ufffd", v) for v in value[1:].split("\x1f"))
+    else:
+        cleaned = _C0.sub("\ufffd", value)
     normal = unicodedata.normalize("NFC", cleaned)
-    return normal, normal != value
+    return normal, normal != value_in
 
 
 def merge_params(
@@ -64,7 +94,7 @@ def merge_params(
     """Fill ``request.values`` from the query string, then the body (which wins)."""
     for source, is_query in ((query, True), (body, False)):
         for raw_name, raw_value in source:
-            name = raw_name.replace(".", "_").replace(" ", "_")
+            name = _SURROGATE.sub("\ufffd", raw_name).replace(".", "_").replace(" ", "_")
             match = _ARRAY_KEY.match(name)
             if match:
                 base = match.group(1)
