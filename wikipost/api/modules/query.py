@@ -60,7 +60,6 @@ class Query(ApiModule):
         wants_pages = any(params[k] for k in ("titles", "pageids", "revids", "generator"))
         if pageset is not None and (wants_pages or params["prop"]):
             pageset.execute(ctx, params)
-        ctx.result["batchcomplete"] = True
         for module, module_params in validated:
             saved = ctx.module_path
             ctx.module_path = module.path()
@@ -68,6 +67,11 @@ class Query(ApiModule):
                 module().execute(ctx, module_params)
             finally:
                 ctx.module_path = saved
+        # Added last, as ApiQuery does: with ADD_ON_TOP it then precedes continue and any
+        # warning the submodules gave (ApiMain._success orders the top-level keys).
+        # A prop module that continues (rvcontinue) leaves the batch incomplete.
+        if not ctx.__dict__.pop("batch_incomplete", False):
+            ctx.result["batchcomplete"] = True
 
 
 def query_result(ctx: ApiContext) -> dict[str, Any]:

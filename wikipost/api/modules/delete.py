@@ -1,0 +1,60 @@
+"""action=delete: delete a page (ApiDelete)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wikipost.api.context import ApiContext
+from wikipost.api.errors import ApiError
+from wikipost.api.module import ApiModule
+from wikipost.api.params import Param
+from wikipost.services.titles import InvalidTitle
+
+
+class Delete(ApiModule):
+    name = "delete"
+    classname = "ApiDelete"
+    token = "csrf"
+    write = True
+    helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Delete",)
+    description = "Delete a page."
+    params = (
+        Param("title", "title"),
+        Param("pageid", "integer"),
+        Param("reason", "string"),
+        Param("tags", "string", multi=True),
+        Param("deletetalk", "boolean"),
+        Param("watch", "boolean", deprecated=True),
+        Param("watchlist", ("watch", "unwatch", "preferences", "nochange"), default="preferences"),
+        Param("unwatch", "boolean", deprecated=True),
+        Param("oldimage", "string"),
+    )
+
+    def execute(self, ctx: ApiContext, p: dict[str, Any]) -> None:
+        wiki = ctx.wiki
+        with wiki.db.write() as conn:
+            if p["pageid"] is not None:
+                page = wiki.pages.get_page_by_id(conn, p["pageid"])
+                if page is None:
+                    raise ApiError("nosuchpageid", f"There is no page with ID {p['pageid']}.")
+            else:
+                if p["title"] is None:
+                    raise ApiError("missingparam",
+                                   'One of the parameters "title" and "pageid" is required.')
+                try:
+                    title = wiki.titles.parse(p["title"])
+                except InvalidTitle:
+                    raise ApiError("invalidtitle", f'Bad title "{p["title"]}".') from None
+                page = wiki.pages.get_page(conn, title)
+                if page is None:
+                    raise ApiError("missingtitle", "The page you specified doesn't exist.")
+            if not ctx.actor.has_right("delete"):
+                raise ApiError("permissiondenied", wiki.protection.group_list("delete"))
+            reason = p["reason"]
+            if reason is None:
+                text = wiki.pages.get_text(conn, page)
+                reason = f'content was: "{text[:150]}"' if text else "content was empty"
+            log_id = wiki.protection.delete(conn, page=page, actor=ctx.actor, reason=reason,
+                                            tags=list(p["tags"] or []))
+        ctx.result["delete"] = {"title": page.title.prefixed_text, "reason": reason,
+                                "logid": log_id}

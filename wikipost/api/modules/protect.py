@@ -1,0 +1,86 @@
+"""action=protect: change protection levels (ApiProtect)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wikipost.api.context import ApiContext
+from wikipost.api.errors import ApiError
+from wikipost.api.module import ApiModule
+from wikipost.api.params import Param
+from wikipost.api.result import ResultList
+from wikipost.clock import parse_iso8601
+from wikipost.services.protection import Restriction
+from wikipost.services.titles import InvalidTitle
+
+INFINITE = ("infinite", "indefinite", "infinity", "never")
+LEVELS = ("", "autoconfirmed", "sysop", "all")
+
+
+class Protect(ApiModule):
+    name = "protect"
+    classname = "ApiProtect"
+    token = "csrf"
+    write = True
+    helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Protect",)
+    description = "Change the protection level of a page."
+    params = (
+        Param("title", "title"),
+        Param("pageid", "integer"),
+        Param("protections", "string", multi=True, required=True),
+        Param("expiry", "string", multi=True, default="infinite", allow_duplicates=True),
+        Param("reason", "string", default=""),
+        Param("tags", "string", multi=True),
+        Param("cascade", "boolean"),
+        Param("watch", "boolean", deprecated=True),
+        Param("watchlist", ("watch", "unwatch", "preferences", "nochange"), default="preferences"),
+    )
+
+    def execute(self, ctx: ApiContext, p: dict[str, Any]) -> None:
+        wiki = ctx.wiki
+        if not ctx.actor.has_right("protect"):
+            raise ApiError("permissiondenied", wiki.protection.group_list("protect"))
+        with wiki.db.write() as conn:
+            if p["pageid"] is not None:
+                page = wiki.pages.get_page_by_id(conn, p["pageid"])
+                if page is None:
+                    raise ApiError("nosuchpageid", f"There is no page with ID {p['pageid']}.")
+                title = page.title
+            else:
+                if p["title"] is None:
+                    raise ApiError("missingparam",
+                                   'One of the parameters "title" and "pageid" is required.')
+                try:
+                    title = wiki.titles.parse(p["title"])
+                except InvalidTitle:
+                    raise ApiError("invalidtitle", f'Bad title "{p["title"]}".') from None
+                page = wiki.pages.get_page(conn, title)
+            expiries = p["expiry"] or ["infinite"]
+            if len(expiries) != 1 and len(expiries) != len(p["protections"]):
+                raise ApiError("toofewexpiries", f"{len(expiries)} expiry timestamps were provided "
+                               f"where {len(p['protections'])} were needed.")
+            wanted: list[Restriction] = []
+            shown: list[dict[str, Any]] = []
+            for i, item in enumerate(p["protections"]):
+                kind, _, level = item.partition("=")
+                allowed = ("edit", "move") if page is not None else ("create",)
+                if kind not in allowed:
+                    raise ApiError("protect-invalidaction", f'Invalid protection type "{kind}".')
+                if level not in LEVELS:
+                    raise ApiError("protect-invalidlevel", f'Invalid protection level "{level}".')
+                raw = expiries[i] if len(expiries) > 1 else expiries[0]
+                if raw in INFINITE:
+                    expiry = None
+                else:
+                    stamp = parse_iso8601(raw)
+                    if stamp is None:
+                        raise ApiError("invalidexpiry", f'Expiry time "{raw}" is invalid.')
+                    expiry = int(stamp)
+                wanted.append(Restriction(kind, level, expiry))
+                shown.append({kind: level if level not in ("", "all") else "",
+                              "expiry": "infinite" if expiry is None else raw})
+            wiki.protection.protect(conn, title=title, actor=ctx.actor, page=page, wanted=wanted,
+                                    reason=p["reason"], cascade=False)
+        out: dict[str, Any] = {"title": title.prefixed_text, "reason": p["reason"]}
+        out["protections"] = ResultList(shown, "protection")
+        ctx.result["protect"] = out

@@ -1,0 +1,153 @@
+"""list=logevents: log entries (ApiQueryLogEvents, pages.md §8.1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from wikipost.api.context import ApiContext
+from wikipost.api.errors import ApiError
+from wikipost.api.module import QueryModule
+from wikipost.api.modules.query import query_result
+from wikipost.api.params import Param
+from wikipost.api.result import ResultList
+from wikipost.clock import iso8601, mw_timestamp, parse_iso8601
+from wikipost.db.schema.pages import change_tags, logging, pages
+from wikipost.services.comments import format_comment
+from wikipost.services.logs import LOG_TYPES
+
+BADCONTINUE = ("badcontinue", "Invalid continue param. You should pass the original value "
+               "returned by the previous query.")
+
+
+def log_params(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def params_for_output(params: dict[str, Any]) -> dict[str, Any]:
+    """None means "no value": false in fv2, absent in fv1 (oldmodel of contentmodel/new)."""
+    return {k: (False if v is None else v) for k, v in params.items()}
+
+
+class QueryLogEvents(QueryModule):
+    name = "logevents"
+    group = "list"
+    prefix = "le"
+    classname = "ApiQueryLogEvents"
+    helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Logevents",)
+    description = "Get events from logs."
+    params = (
+        Param("prop", ("ids", "title", "type", "user", "userid", "timestamp", "comment",
+                       "parsedcomment", "details", "tags"), multi=True,
+              default="ids|title|type|user|timestamp|comment|details"),
+        Param("type", LOG_TYPES),
+        Param("action", "string"),
+        Param("start", "timestamp"),
+        Param("end", "timestamp"),
+        Param("dir", ("newer", "older"), default="older"),
+        Param("user", "user"),
+        Param("title", "string"),
+        Param("namespace", "namespace"),
+        Param("prefix", "string"),
+        Param("tag", "string"),
+        Param("limit", "limit", default=10, min=1, max=500, highmax=5000),
+        Param("continue", "string"),
+    )
+
+    def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
+        props = set(params["prop"] or [])
+        newer = params["dir"] == "newer"
+        q = select(logging, pages.c.id.label("current_page")).outerjoin(
+            pages, and_(pages.c.namespace == logging.c.namespace, pages.c.dbkey == logging.c.dbkey))
+        if params["type"]:
+            q = q.where(logging.c.type == params["type"])
+        if params["action"]:
+            kind, _, action = params["action"].partition("/")
+            q = q.where(logging.c.type == kind)
+            if action and action != "*":
+                q = q.where(logging.c.action == action)
+        if params["user"]:
+            q = q.where(logging.c.user_name == params["user"])
+        if params["title"]:
+            title = ctx.wiki.titles.try_parse(params["title"])
+            if title is None:
+                raise ApiError("invalidtitle", f'Bad title "{params["title"]}".')
+            q = q.where(logging.c.namespace == title.namespace, logging.c.dbkey == title.dbkey)
+        if params["namespace"] is not None:
+            q = q.where(logging.c.namespace == int(params["namespace"]))
+        if params["tag"]:
+            q = q.where(logging.c.id.in_(select(change_tags.c.log_id)
+                                         .where(change_tags.c.tag == params["tag"])))
+        for key, lower in (("start", newer), ("end", not newer)):
+            if params[key]:
+                stamp = parse_iso8601(params[key])
+                if stamp is None:
+                    raise ApiError("badtimestamp", f'Invalid value "{params[key]}" for timestamp '
+                                   f'parameter "le{key}".')
+                q = q.where(logging.c.timestamp >= stamp if lower else logging.c.timestamp <= stamp)
+        if params["continue"]:
+            try:
+                ts_text, id_text = params["continue"].split("|")
+                stamp = parse_iso8601(ts_text)
+                log_id = int(id_text)
+                if stamp is None:
+                    raise ValueError
+            except ValueError:
+                raise ApiError(*BADCONTINUE) from None
+            ts = int(stamp)
+            q = q.where(or_(logging.c.timestamp > ts, and_(logging.c.timestamp == ts,
+                                                           logging.c.id >= log_id))
+                        if newer else
+                        or_(logging.c.timestamp < ts, and_(logging.c.timestamp == ts,
+                                                           logging.c.id <= log_id)))
+        keys = (logging.c.timestamp, logging.c.id)
+        q = q.order_by(*[k.asc() if newer else k.desc() for k in keys]).limit(params["limit"] + 1)
+        with ctx.wiki.db.read() as conn:
+            rows = list(conn.execute(q))
+            if len(rows) > params["limit"]:
+                nxt = rows[params["limit"]]
+                ctx.result["continue"] = {"lecontinue": f"{mw_timestamp(nxt.timestamp)}|{nxt.id}",
+                                          "continue": "-||"}
+                rows = rows[: params["limit"]]
+            out = [self._entry(ctx, conn, r, props) for r in rows]
+        query_result(ctx)["logevents"] = ResultList(out, "item")
+
+    def _entry(self, ctx: ApiContext, conn: Any, r: Any, props: set[str]) -> dict[str, Any]:
+        e: dict[str, Any] = {}
+        title = ctx.wiki.titles.make(r.namespace, r.dbkey)
+        if "ids" in props:
+            e["logid"] = r.id
+        if "title" in props:
+            e["ns"] = r.namespace
+            e["title"] = title.prefixed_text
+        if "ids" in props:
+            e["pageid"] = r.current_page or 0
+            e["logpage"] = r.page_id
+        if "details" in props:
+            e["params"] = params_for_output(log_params(r.params))
+        if "type" in props:
+            e["type"] = r.type
+            e["action"] = r.action
+        if "user" in props:
+            e["user"] = r.user_name
+            if r.user_id == 0:
+                e["anon"] = True
+        if "userid" in props:
+            e["userid"] = r.user_id
+        if "timestamp" in props:
+            e["timestamp"] = iso8601(r.timestamp)
+        if "comment" in props:
+            e["comment"] = r.comment
+        if "parsedcomment" in props:
+            e["parsedcomment"] = format_comment(
+                r.comment, title, ctx.wiki.titles, ctx.wiki.settings.site.script_path,
+                lambda t: ctx.wiki.pages.get_page(conn, t) is not None)
+        if "tags" in props:
+            e["tags"] = ResultList([t for t in r.tags.split("|") if t], "tag")
+        return e

@@ -1,0 +1,166 @@
+"""list=recentchanges: recent edits and log actions (ApiQueryRecentChanges, pages.md §8.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from wikipost.api.context import ApiContext
+from wikipost.api.errors import ApiError
+from wikipost.api.module import QueryModule
+from wikipost.api.modules.query import query_result
+from wikipost.api.modules.query_logevents import log_params, params_for_output
+from wikipost.api.params import Param
+from wikipost.api.result import ResultList
+from wikipost.clock import iso8601, mw_timestamp, parse_iso8601
+from wikipost.db.schema.pages import change_tags, recentchanges
+from wikipost.services.comments import format_comment
+
+BADCONTINUE = ("badcontinue", "Invalid continue param. You should pass the original value "
+               "returned by the previous query.")
+SHOW = ("minor", "!minor", "bot", "!bot", "anon", "!anon", "redirect", "!redirect", "patrolled",
+        "!patrolled", "unpatrolled", "autopatrolled", "!autopatrolled")
+SHOW_COLUMNS = {"minor": "minor", "bot": "bot", "redirect": "redirect"}
+
+
+class QueryRecentChanges(QueryModule):
+    name = "recentchanges"
+    group = "list"
+    prefix = "rc"
+    classname = "ApiQueryRecentChanges"
+    helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:RecentChanges",)
+    description = "Enumerate recent changes."
+    params = (
+        Param("start", "timestamp"),
+        Param("end", "timestamp"),
+        Param("dir", ("newer", "older"), default="older"),
+        Param("namespace", "namespace", multi=True),
+        Param("user", "user"),
+        Param("excludeuser", "user"),
+        Param("tag", "string"),
+        Param("prop", ("user", "userid", "comment", "parsedcomment", "flags", "timestamp", "title",
+                       "ids", "sizes", "redirect", "patrolled", "loginfo", "tags", "sha1"),
+              multi=True, default="title|timestamp|ids"),
+        Param("show", SHOW, multi=True),
+        Param("limit", "limit", default=10, min=1, max=500, highmax=5000),
+        Param("type", ("edit", "new", "log", "external", "categorize"), multi=True,
+              default="edit|new|log|categorize"),
+        Param("toponly", "boolean"),
+        Param("title", "string"),
+        Param("continue", "string"),
+        Param("generaterevisions", "boolean"),
+        Param("slot", ("main",)),
+    )
+
+    def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
+        props = set(params["prop"] or [])
+        newer = params["dir"] == "newer"
+        rc = recentchanges
+        q = select(rc).where(rc.c.type.in_(params["type"] or ["edit", "new", "log"]))
+        show = set(params["show"] or [])
+        for flag in show:
+            if flag.lstrip("!") in show and f"!{flag.lstrip('!')}" in show:
+                raise ApiError("show", "Incorrect parameter - mutually exclusive values may not "
+                               "be supplied.")
+        for flag in show:
+            name = flag.lstrip("!")
+            positive = not flag.startswith("!")
+            if name in SHOW_COLUMNS:
+                col = rc.c[SHOW_COLUMNS[name]]
+                q = q.where(col.is_(True) if positive else col.is_(False))
+            elif name == "anon":
+                q = q.where(rc.c.user_id == 0 if positive else rc.c.user_id != 0)
+        if params["namespace"]:
+            q = q.where(rc.c.namespace.in_([int(n) for n in params["namespace"]]))
+        if params["user"]:
+            q = q.where(rc.c.user_name == params["user"])
+        if params["excludeuser"]:
+            q = q.where(rc.c.user_name != params["excludeuser"])
+        if params["title"]:
+            title = ctx.wiki.titles.try_parse(params["title"])
+            if title is None:
+                raise ApiError("invalidtitle", f'Bad title "{params["title"]}".')
+            q = q.where(rc.c.namespace == title.namespace, rc.c.dbkey == title.dbkey)
+        if params["tag"]:
+            q = q.where(rc.c.id.in_(select(change_tags.c.rc_id)
+                                    .where(change_tags.c.tag == params["tag"])))
+        for key, lower in (("start", newer), ("end", not newer)):
+            if params[key]:
+                stamp = parse_iso8601(params[key])
+                if stamp is None:
+                    raise ApiError("badtimestamp", f'Invalid value "{params[key]}" for timestamp '
+                                   f'parameter "rc{key}".')
+                q = q.where(rc.c.timestamp >= stamp if lower else rc.c.timestamp <= stamp)
+        if params["continue"]:
+            try:
+                ts_text, id_text = params["continue"].split("|")
+                stamp = parse_iso8601(ts_text)
+                rc_id = int(id_text)
+                if stamp is None:
+                    raise ValueError
+            except ValueError:
+                raise ApiError(*BADCONTINUE) from None
+            ts = int(stamp)
+            q = q.where(or_(rc.c.timestamp > ts, and_(rc.c.timestamp == ts, rc.c.id >= rc_id))
+                        if newer else
+                        or_(rc.c.timestamp < ts, and_(rc.c.timestamp == ts, rc.c.id <= rc_id)))
+        keys = (rc.c.timestamp, rc.c.id)
+        q = q.order_by(*[k.asc() if newer else k.desc() for k in keys]).limit(params["limit"] + 1)
+        with ctx.wiki.db.read() as conn:
+            rows = list(conn.execute(q))
+            if len(rows) > params["limit"]:
+                nxt = rows[params["limit"]]
+                ctx.result["continue"] = {"rccontinue": f"{mw_timestamp(nxt.timestamp)}|{nxt.id}",
+                                          "continue": "-||"}
+                rows = rows[: params["limit"]]
+            out = [self._entry(ctx, conn, r, props) for r in rows]
+        query_result(ctx)["recentchanges"] = ResultList(out, "rc")
+
+    def _entry(self, ctx: ApiContext, conn: Any, r: Any, props: set[str]) -> dict[str, Any]:
+        fv2 = ctx.formatversion == 2
+        title = ctx.wiki.titles.make(r.namespace, r.dbkey)
+        e: dict[str, Any] = {"type": r.type}
+        if "title" in props:
+            e["ns"] = r.namespace
+            e["title"] = title.prefixed_text
+        if "ids" in props:
+            e.update({"pageid": r.page_id, "revid": r.rev_id, "old_revid": r.old_rev_id,
+                      "rcid": r.id})
+        if "user" in props:
+            e["user"] = r.user_name
+        if "userid" in props:
+            e["userid"] = r.user_id
+        if ("user" in props or "userid" in props) and r.user_id == 0:
+            e["anon"] = True
+        if "flags" in props:
+            e["bot"] = bool(r.bot)
+            e["new"] = bool(r.new)
+            e["minor"] = bool(r.minor)
+        if "sizes" in props:
+            e["oldlen"] = r.old_len if r.old_len is not None else 0
+            e["newlen"] = r.new_len if r.new_len is not None else 0
+        if "timestamp" in props:
+            e["timestamp"] = iso8601(r.timestamp)
+        if "comment" in props:
+            e["comment"] = r.comment
+        if "parsedcomment" in props:
+            e["parsedcomment"] = format_comment(
+                r.comment, title, ctx.wiki.titles, ctx.wiki.settings.site.script_path,
+                lambda t: ctx.wiki.pages.get_page(conn, t) is not None)
+        if "redirect" in props and (r.redirect or fv2):
+            e["redirect"] = bool(r.redirect)
+        if "patrolled" in props and ctx.actor.has_right("patrol"):
+            e["patrolled"] = r.patrolled > 0
+            e["unpatrolled"] = r.patrolled == 0
+            e["autopatrolled"] = r.patrolled == 2
+        if "loginfo" in props and r.type == "log":
+            e["logid"] = r.log_id
+            e["logtype"] = r.log_type
+            e["logaction"] = r.log_action
+            e["logparams"] = params_for_output(log_params(r.log_params or "{}"))
+        if "tags" in props:
+            e["tags"] = ResultList([t for t in r.tags.split("|") if t], "tag")
+        if "sha1" in props and r.type != "log":
+            e["sha1"] = r.sha1 or ""
+        return e
