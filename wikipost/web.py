@@ -31,6 +31,9 @@ def index_routes(wiki: Wiki) -> list[Route]:
             return page("No such page", "<p>Wikipost serves the Action API at api.php.</p>", 404)
         return await handler(wiki, request, sub)
 
+    from wikipost.mail.confirm_page import confirm_email
+
+    SPECIAL_PAGES.setdefault("Special:ConfirmEmail", confirm_email)
     script = wiki.settings.site.script_path
     return [
         Route(f"{script}/index.php", index_php, methods=["GET", "POST"]),

@@ -1,0 +1,154 @@
+"""Benchmark: accepted action=emailuser requests/s (1 and 8 concurrent clients) against a live
+`wikipost serve` (embedded SQLite store), and end-to-end mails/s out to a local aiosmtpd.
+
+    .venv/bin/python bench/emailuser.py [--requests 2000] [--mails 3000]
+
+Prints requests/s with p50/p95 latency per concurrency, then mails/s from the outbox into SMTP.
+Uses the test harness's real server and SMTP sink (tests/live.py, tests/mail/sink.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.live import start_live_server  # noqa: E402
+from tests.mail.sink import Sink  # noqa: E402
+
+BOT = ("Alice@bench", "benchbotpass0123456789abcdefghijk")
+
+
+def login() -> tuple[requests.Session, str]:
+    s = requests.Session()
+    token = s.get(API, params={"action": "query", "meta": "tokens", "type": "login",
+                               "format": "json"}).json()["query"]["tokens"]["logintoken"]
+    r = s.post(API, data={"action": "login", "lgname": BOT[0], "lgpassword": BOT[1],
+                          "lgtoken": token, "format": "json"}).json()
+    assert r["login"]["result"] == "Success", r
+    csrf = s.get(API, params={"action": "query", "meta": "tokens",
+                              "format": "json"}).json()["query"]["tokens"]["csrftoken"]
+    return s, csrf
+
+
+def run_clients(concurrency: int, total: int, tag: str) -> tuple[float, list[float]]:
+    per = total // concurrency
+    latencies: list[float] = []
+    lock = threading.Lock()
+    sessions = [login() for _ in range(concurrency)]
+    barrier = threading.Barrier(concurrency + 1)
+
+    def client(i: int) -> None:
+        s, csrf = sessions[i]
+        mine = []
+        barrier.wait()
+        for n in range(per):
+            t0 = time.perf_counter()
+            r = s.post(API, data={"action": "emailuser", "target": "Bob",
+                                  "subject": f"{tag} {i}-{n}", "text": "Benchmark mail.",
+                                  "token": csrf, "format": "json"})
+            mine.append(time.perf_counter() - t0)
+            if r.text != '{"emailuser":{"result":"Success"}}':
+                raise RuntimeError(r.text)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start, latencies
+
+
+def pct(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100)[int(p) - 1] * 1000
+
+
+def main() -> None:
+    global API
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--mails", type=int, default=3000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, Sink() as sink:
+        config: dict[str, dict[str, Any]] = {"mail": {"backend": "smtp", "smtp_port": sink.port},
+                  "ratelimits": {"emailuser": {"user": [10**9, 86400]}}}
+        server = start_live_server(Path(tmp), config, start=False)
+        server.cli("user", "create", "Alice", "--password", "alice-bench-pass",
+                   "--email", "alice@bench.test", "--confirmed")
+        server.cli("user", "create", "Bob", "--password", "bob-bench-pass",
+                   "--email", "bob@bench.test", "--confirmed")
+        server.cli("botpassword", "create", "Alice", "bench", "--grants", "basic,sendemail",
+                   "--password", BOT[1])
+        server.start()
+        API = server.api_url
+        try:
+            run_clients(2, 100, "warmup")
+            for concurrency in (1, 8):
+                elapsed, lat = run_clients(concurrency, args.requests, f"c{concurrency}")
+                print(f"emailuser accepted, {concurrency} client(s): {len(lat) / elapsed:8.0f} req/s"
+                      f"  p50 {pct(lat, 50):6.2f} ms  p95 {pct(lat, 95):6.2f} ms  ({len(lat)} requests)")
+            sink.handler.wait_for(100 + 2 * args.requests, timeout=300)
+            # End to end: requests in, mails out through the outbox into SMTP.
+            already = len(sink.received)
+            start = time.perf_counter()
+            first_arrival: list[float] = []
+            elapsed, lat = run_clients(8, args.mails, "e2e")
+            got = sink.handler.wait_for(already + len(lat), timeout=600)
+            total = time.perf_counter() - start
+            print(f"end to end, 8 clients: {len(lat)} mails delivered to SMTP in {total:.2f} s "
+                  f"= {len(lat) / total:.0f} mails/s (requests took {elapsed:.2f} s)")
+            del first_arrival
+            # Drain throughput alone: queue with SMTP down, then measure delivery of the backlog.
+            with server.open_wiki() as wiki:
+                counts = wiki.outbox.counts()
+            print(f"outbox: {counts}; SMTP received {len(got)}")
+        finally:
+            server.stop()
+    drain_bench(args.mails)
+
+
+def drain_bench(count: int) -> None:
+    """The outbox drain alone: a backlog of ``count`` mails delivered over one SMTP connection."""
+    from tests.support import make_settings, sqlite_store
+    from wikipost.clock import Clock
+    from wikipost.wiki import build_wiki
+
+    with tempfile.TemporaryDirectory() as tmp, Sink() as sink:
+        d = Path(tmp)
+        url = sqlite_store(d / "data", d / "tpl")
+        settings = make_settings(d / "data", url, mail={"backend": "smtp", "smtp_port": sink.port},
+                                 ratelimits={"emailuser": {"user": [10**9, 86400]}})
+        wiki = build_wiki(settings, clock=Clock())
+        wiki.users.create("Alice", email="alice@bench.test", confirmed=True)
+        wiki.users.create("Bob", email="bob@bench.test", confirmed=True)
+        user = wiki.users.get_by_name("Alice")
+        assert user is not None
+        actor = wiki.users.actor_for(user)
+        for n in range(count):
+            wiki.emailuser.send(actor, "127.0.0.1", "Bob", f"drain {n}", "Benchmark.", False)
+        start = time.perf_counter()
+        wiki.background().drain()
+        sink.handler.wait_for(count)
+        elapsed = time.perf_counter() - start
+        print(f"outbox drain alone: {count} mails over one SMTP connection in {elapsed:.2f} s "
+              f"= {count / elapsed:.0f} mails/s")
+        wiki.close()
+
+
+API = ""
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""The durable outbox (D3): accepted mail is a database row before anyone is told "Success".
+
+Delivery claims due rows with a lease (status ``sending``), hands the batch to the backend over
+one connection, then records every outcome in one transaction. A row is marked ``sent`` only
+after the backend accepted it; a process that dies mid-send leaves ``sending`` rows whose lease
+runs out, and they are delivered again (at least once, same Message-ID). Temporary failures are
+retried with exponential backoff; permanent ones (5xx) and exhausted attempts become ``failed``
+with their reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from wikipost.clock import Clock
+from wikipost.db import Database
+from wikipost.db.schema.mail import mail_outbox
+from wikipost.mail.backends.base import DeliveryError, MailBackend
+from wikipost.mail.message import OutgoingMail
+from wikipost.settings import Settings
+
+log = logging.getLogger("wikipost.mail")
+
+STATUSES = ("queued", "sending", "sent", "failed")
+_INSERT = insert(mail_outbox)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    message_id: str
+    kind: str
+    envelope_from: str
+    recipients: tuple[str, ...]
+    subject: str
+    status: str
+    attempts: int
+    created: float
+    next_attempt: float
+    sent_at: float | None
+    last_error: str
+    raw: bytes
+
+    def mail(self) -> OutgoingMail:
+        return OutgoingMail(self.message_id, self.envelope_from, self.recipients, self.raw,
+                            self.subject)
+
+
+def _row(r: object) -> OutboxRow:
+    return OutboxRow(r.id, r.message_id, r.kind, r.envelope_from,  # type: ignore[attr-defined]
+                     tuple(json.loads(r.recipients)), r.subject, r.status,  # type: ignore[attr-defined]
+                     r.attempts, r.created, r.next_attempt, r.sent_at,  # type: ignore[attr-defined]
+                     r.last_error, bytes(r.raw))  # type: ignore[attr-defined]
+
+
+class Outbox:
+    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self.lease_seconds = float(settings.jobs.lease_seconds)
+        self.max_attempts = settings.mail.max_attempts
+        self.retry_base = settings.mail.retry_base_seconds
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def enqueue(self, conn: Connection, mails: Sequence[tuple[str, OutgoingMail]], *,
+                claim: bool = False) -> list[int]:
+        """Insert ``(kind, mail)`` rows inside the caller's transaction; their ids.
+
+        ``claim``: the caller delivers them itself right after commit (sync delivery), so they
+        start as ``sending`` under a lease — if it dies, the drainer takes over.
+        """
+        now = self.clock.now()
+        rows = [
+            {"message_id": m.message_id, "kind": kind, "envelope_from": m.envelope_from,
+             "recipients": json.dumps(list(m.recipients)), "subject": m.subject, "raw": m.raw,
+             "status": "sending" if claim else "queued", "attempts": 1 if claim else 0,
+             "created": now, "next_attempt": now,
+             "lease_until": now + self.lease_seconds if claim else None, "last_error": ""}
+            for kind, m in mails
+        ]
+        ids = []
+        for values in rows:  # one statement per row: SQLite gives no ids for executemany
+            key = conn.execute(_INSERT, values).inserted_primary_key
+            assert key is not None
+            ids.append(int(key[0]))
+        return ids
+
+    def claim(self, limit: int) -> list[OutboxRow]:
+        """Take up to ``limit`` due rows (queued and due, or sending with a lapsed lease)."""
+        now = self.clock.now()
+        due = or_(
+            and_(mail_outbox.c.status == "queued", mail_outbox.c.next_attempt <= now),
+            and_(mail_outbox.c.status == "sending", mail_outbox.c.lease_until <= now),
+        )
+        with self.db.write() as conn:
+            found = conn.execute(
+                select(mail_outbox).where(due).order_by(mail_outbox.c.id).limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not found:
+                return []
+            ids = [r.id for r in found]
+            conn.execute(update(mail_outbox).where(mail_outbox.c.id.in_(ids)).values(
+                status="sending", lease_until=now + self.lease_seconds,
+                attempts=mail_outbox.c.attempts + 1))
+        return [dataclasses.replace(_row(r), status="sending", attempts=r.attempts + 1)
+                for r in found]
+
+    def record(self, outcomes: Sequence[tuple[OutboxRow, DeliveryError | None]], *,
+               retry: bool = True) -> None:
+        """Store each delivery's outcome in one transaction."""
+        now = self.clock.now()
+        sent = [row.id for row, err in outcomes if err is None]
+        with self.db.write() as conn:
+            if sent:
+                conn.execute(update(mail_outbox).where(mail_outbox.c.id.in_(sent)).values(
+                    status="sent", sent_at=now, lease_until=None, last_error=""))
+            for row, err in outcomes:
+                if err is None:
+                    continue
+                attempts = max(row.attempts, 1)  # this delivery included
+                final = err.permanent or not retry or attempts >= self.max_attempts
+                values: dict[str, object] = {"last_error": err.reason, "lease_until": None}
+                if final:
+                    values["status"] = "failed"
+                else:
+                    values["status"] = "queued"
+                    values["next_attempt"] = now + self.retry_base * 2 ** (attempts - 1)
+                conn.execute(update(mail_outbox).where(mail_outbox.c.id == row.id).values(**values))
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def get(self, ids: Sequence[int]) -> list[OutboxRow]:
+        with self.db.read() as conn:
+            rows = conn.execute(select(mail_outbox).where(mail_outbox.c.id.in_(list(ids)))
+                                .order_by(mail_outbox.c.id)).all()
+        return [_row(r) for r in rows]
+
+    def list(self, status: str | None = None, limit: int | None = None) -> list[OutboxRow]:
+        query = select(mail_outbox).order_by(mail_outbox.c.id)
+        if status is not None:
+            query = query.where(mail_outbox.c.status == status)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.db.read() as conn:
+            return [_row(r) for r in conn.execute(query).all()]
+
+    def counts(self) -> dict[str, int]:
+        with self.db.read() as conn:
+            rows = conn.execute(select(mail_outbox.c.status, func.count())
+                                .group_by(mail_outbox.c.status)).all()
+        return {status: 0 for status in STATUSES} | {r[0]: int(r[1]) for r in rows}
+
+
+class OutboxDrainer:
+    """The background drainer: claim a batch, send it through one connection, record."""
+
+    name = "mail"
+
+    def __init__(self, outbox: Outbox, backend: MailBackend, *, chunk: int = 25) -> None:
+        self.outbox = outbox
+        self.backend = backend
+        # Outcomes are recorded after every ``chunk`` mails: a crash re-sends at most that many
+        # already-accepted mails (with their same Message-IDs), at one write per chunk.
+        self.chunk = chunk
+
+    def run_once(self, limit: int) -> int:
+        rows = self.outbox.claim(limit)
+        for start in range(0, len(rows), self.chunk):
+            part = rows[start:start + self.chunk]
+            try:
+                results = self.backend.send_each([r.mail() for r in part])
+            except Exception as exc:  # a backend bug: retry later, keep the reason
+                log.exception("mail backend %s failed", self.backend.name)
+                results = [DeliveryError(f"{type(exc).__name__}: {exc}")] * len(part)
+            self.outbox.record(list(zip(part, results, strict=True)))
+        return len(rows)
