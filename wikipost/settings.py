@@ -107,13 +107,15 @@ class RateLimitSettings:
 
 
 DEFAULT_PERMISSIONS: dict[str, list[str]] = {
+    # Orders and contents as MediaWiki 1.39 reports them (meta=userinfo in the transcripts).
     "*": ["createaccount", "read", "edit", "createpage", "createtalk", "writeapi",
-          "viewmyprivateinfo", "editmyprivateinfo", "editmyoptions"],
+          "viewmywatchlist", "editmywatchlist", "viewmyprivateinfo", "editmyprivateinfo",
+          "editmyoptions"],
     "user": ["move", "move-subpages", "move-rootuserpages", "move-categorypages", "movefile",
              "read", "edit", "createpage", "createtalk", "writeapi", "upload", "reupload",
              "reupload-shared", "minoredit", "editmyusercss", "editmyuserjson", "editmyuserjs",
-             "editmyuserjsredirect", "sendemail", "applychangetags", "viewmywatchlist",
-             "editmywatchlist", "editcontentmodel", "purge"],
+             "editmyuserjsredirect", "purge", "sendemail", "applychangetags", "changetags",
+             "editcontentmodel", "viewmywatchlist", "editmywatchlist"],
     "autoconfirmed": ["autoconfirmed", "editsemiprotected"],
     "bot": ["bot", "autoconfirmed", "editsemiprotected", "nominornewtalk", "autopatrol",
             "suppressredirect", "apihighlimits", "writeapi"],
@@ -124,8 +126,7 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
               "reupload-shared", "unwatchedpages", "autoconfirmed", "editsemiprotected",
               "ipblock-exempt", "blockemail", "markbotedits", "apihighlimits", "browsearchive",
               "noratelimit", "movefile", "unblockself", "suppressredirect", "mergehistory",
-              "managechangetags", "deletechangetags", "deletelogentry", "deleterevision",
-              "editcontentmodel", "massmessage"],
+              "managechangetags", "deletechangetags", "massmessage"],
     "interface-admin": ["editinterface", "editsitecss", "editsitejson", "editsitejs",
                         "editusercss", "edituserjson", "edituserjs"],
     "bureaucrat": ["userrights", "noratelimit"],

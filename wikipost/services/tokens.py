@@ -69,12 +69,17 @@ class TokenService:
         match = _TOKEN.match(value)
         return int(match.group(2), 16) if match else None
 
-    def check(self, session: Session, actor: Actor, token_type: str, value: str) -> bool:
+    def check(self, session: Session, actor: Actor, token_type: str, value: str,
+              max_age: int | None = None) -> bool:
+        """Token::match: the HMAC for the token's own timestamp, optionally not older than
+        ``max_age`` seconds (only action=checktoken asks for an age)."""
         key, salt = TOKEN_TYPES[token_type]
         if actor.is_anon and token_type not in SESSION_BOUND_WHEN_ANON:
             return value == ANON_TOKEN
         match = _TOKEN.match(value)
         if not match:
+            return False
+        if max_age is not None and int(match.group(2), 16) < self.clock.now() - max_age:
             return False
         secret = self._secret(session, key, create=False)
         if secret is None:

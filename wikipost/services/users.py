@@ -1,10 +1,16 @@
 """Users: names, groups, rights, preferences, email addresses and blocks.
 
 The accounts issue owns this file; other services call only the public methods below.
+Rights follow MediaWiki 1.39: the effective groups are the explicit ones (sorted) followed by the
+implicit ``*``, ``user`` and ``autoconfirmed``; a user's rights are those groups' rights in that
+order, first occurrence kept. A bot-password session keeps only the rights its grants allow.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,10 +19,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 from wikipost.actor import Actor
 from wikipost.clock import Clock
 from wikipost.db import Database
-from wikipost.db.schema.accounts import blocks, user_groups, user_options, users
-from wikipost.services.passwords import hash_password
+from wikipost.db.schema.accounts import blocks, bot_passwords, user_groups, user_options, users
+from wikipost.services.grants import rights_for_grants
+from wikipost.services.passwords import hash_password, needs_rehash
 from wikipost.services.sessions import Session
-from wikipost.services.usernames import normalize_name
+from wikipost.services.usernames import creatable_name, normalize_name
 from wikipost.settings import Settings
 
 # 1.39 defaults of the preferences this project reads.
@@ -98,11 +105,63 @@ class UserService:
             row = conn.execute(select(users).where(users.c.name == canonical)).first()
             return self._record(conn, row) if row is not None else None
 
-    # --- rights -----------------------------------------------------------------------------
+    def get_many(self, *, names: Iterable[str] = (), ids: Iterable[int] = ()) -> list[UserRecord]:
+        """Existing users among canonical ``names`` or ``ids`` (any order)."""
+        names, ids = list(names), list(ids)
+        if not names and not ids:
+            return []
+        cond = users.c.name.in_(names) if names else users.c.id.in_(ids)
+        with self.db.read() as conn:
+            return [self._record(conn, row) for row in conn.execute(select(users).where(cond)).all()]
+
+    def count(self) -> int:
+        with self.db.read() as conn:
+            return len(conn.execute(select(users.c.id).limit(1)).all())
+
+    def list_users(self, *, start: str | None = None, end: str | None = None, prefix: str | None = None,
+                   descending: bool = False, groups: Iterable[str] = (), exclude_groups: Iterable[str] = (),
+                   with_edits_only: bool = False, limit: int = 10) -> list[UserRecord]:
+        """Users by name (list=allusers); ``limit`` rows at most."""
+        query = select(users)
+        if start is not None:
+            query = query.where(users.c.name <= start if descending else users.c.name >= start)
+        if end is not None:
+            query = query.where(users.c.name >= end if descending else users.c.name <= end)
+        if prefix:
+            escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(users.c.name.like(escaped + "%", escape="\\"))
+        wanted = [g for g in groups if g not in ("*", "user", "autoconfirmed")]
+        if wanted:
+            query = query.where(users.c.id.in_(
+                select(user_groups.c.user_id).where(user_groups.c.group_name.in_(wanted))))
+        excluded = list(exclude_groups)
+        if excluded:
+            query = query.where(users.c.id.not_in(
+                select(user_groups.c.user_id).where(user_groups.c.group_name.in_(excluded))))
+        if with_edits_only:
+            query = query.where(users.c.editcount > 0)
+        query = query.order_by(users.c.name.desc() if descending else users.c.name).limit(limit)
+        with self.db.read() as conn:
+            return [self._record(conn, row) for row in conn.execute(query).all()]
+
+    # --- groups and rights ------------------------------------------------------------------
 
     def rights_of_groups(self, groups: Iterable[str]) -> frozenset[str]:
+        return frozenset(self.ordered_rights(groups))
+
+    def ordered_rights(self, groups: Iterable[str]) -> list[str]:
+        """The groups' rights in MediaWiki's order (group order, first occurrence kept)."""
         perms = self.settings.permissions
-        return frozenset(r for g in groups for r in perms.get(g, ()))
+        return list(dict.fromkeys(r for g in groups for r in perms.get(g, ())))
+
+    @staticmethod
+    def effective_groups(actor: Actor) -> list[str]:
+        """Explicit groups then implicit ones, as getUserEffectiveGroups lists them."""
+        return list(actor.groups) + [g for g in actor.implicit_groups if g not in actor.groups]
+
+    def rights_list(self, actor: Actor) -> list[str]:
+        """The actor's rights, in MediaWiki's order (uiprop=rights)."""
+        return [r for r in self.ordered_rights(self.effective_groups(actor)) if r in actor.rights]
 
     def anonymous(self, ip: str) -> Actor:
         return Actor(id=0, name=ip, rights=self.rights_of_groups(("*",)))
@@ -118,7 +177,9 @@ class UserService:
     def actor_for(self, user: UserRecord, grants: frozenset[str] | None = None,
                   bot_app: str | None = None) -> Actor:
         implicit = self.implicit_groups(user)
-        rights = self.rights_of_groups(implicit + user.groups)
+        rights = self.rights_of_groups(user.groups + implicit)
+        if grants is not None:
+            rights = rights & rights_for_grants(grants)
         return Actor(id=user.id, name=user.name, groups=user.groups, implicit_groups=implicit,
                      rights=rights, bot_app=bot_app, grants=grants)
 
@@ -126,9 +187,20 @@ class UserService:
         if not session.user_id:
             return self.anonymous(ip)
         user = self.get_by_id(session.user_id)
-        if user is None:
+        if user is None or user.is_system:
             return self.anonymous(ip)
-        return self.actor_for(user, bot_app=session.bot_app)
+        if session.bot_app:
+            grants = self.bot_password_grants(user.id, session.bot_app)
+            if grants is None:  # the bot password was deleted: the session is void
+                return self.anonymous(ip)
+            return self.actor_for(user, grants=grants, bot_app=session.bot_app)
+        return self.actor_for(user)
+
+    def bot_password_grants(self, user_id: int, app_id: str) -> frozenset[str] | None:
+        with self.db.read() as conn:
+            raw = conn.execute(select(bot_passwords.c.grants).where(
+                bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id)).scalar()
+        return None if raw is None else frozenset(json.loads(raw))
 
     # --- creation and changes ---------------------------------------------------------------
 
@@ -143,7 +215,7 @@ class UserService:
         registration: int | None = None,
         is_system: bool = False,
     ) -> UserRecord:
-        canonical = normalize_name(name)
+        canonical = creatable_name(name) if not is_system else normalize_name(name)
         if canonical is None:
             raise ValueError(f"invalid user name: {name!r}")
         now = int(self.clock.now())
@@ -189,6 +261,12 @@ class UserService:
             value = conn.execute(select(users.c.password_hash).where(users.c.id == user_id)).scalar()
         return str(value) if value else None
 
+    def upgrade_password_hash(self, user_id: int, password: str) -> None:
+        """After a successful login: store an old-style (MediaWiki pbkdf2) hash as argon2id."""
+        stored = self.password_hash(user_id)
+        if stored and needs_rehash(stored):
+            self.set_password(user_id, password)
+
     def set_email(self, user_id: int, email: str, *, confirmed: bool = False) -> None:
         now = int(self.clock.now())
         with self.db.write() as conn:
@@ -213,14 +291,52 @@ class UserService:
         conn.execute(update(users).where(users.c.id == user_id)
                      .values(editcount=users.c.editcount + by))
 
+    # --- talk-page notification (uiprop=hasmsg) ----------------------------------------------
+
+    def set_new_messages(self, user_id: int, value: bool = True, conn: Connection | None = None) -> None:
+        """Mark (or clear) "you have new messages"; pass ``conn`` inside an edit's transaction."""
+        stmt = update(users).where(users.c.id == user_id).values(newtalk=value)
+        if conn is not None:
+            conn.execute(stmt)
+            return
+        with self.db.write() as own:
+            own.execute(stmt)
+
+    def has_new_messages(self, user_id: int) -> bool:
+        with self.db.read() as conn:
+            return bool(conn.execute(select(users.c.newtalk).where(users.c.id == user_id)).scalar())
+
+    # --- "remember me" token (the <wiki_id>Token cookie) ---------------------------------------
+
+    def new_remember_token(self, user_id: int) -> str:
+        token = secrets.token_hex(16)
+        with self.db.write() as conn:
+            conn.execute(update(users).where(users.c.id == user_id).values(
+                remember_token_hash=hashlib.sha256(token.encode()).hexdigest()))
+        return token
+
+    def check_remember_token(self, user_id: int, token: str) -> bool:
+        with self.db.read() as conn:
+            stored = conn.execute(select(users.c.remember_token_hash).where(users.c.id == user_id)).scalar()
+        wanted = hashlib.sha256(token.encode()).hexdigest()
+        return bool(stored) and secrets.compare_digest(str(stored), wanted)
+
+    def forget_remember_token(self, user_id: int) -> None:
+        with self.db.write() as conn:
+            conn.execute(update(users).where(users.c.id == user_id).values(remember_token_hash=None))
+
     # --- preferences ------------------------------------------------------------------------
 
-    def get_options(self, user_id: int) -> dict[str, str]:
-        """Every preference this project knows, defaults filled in."""
+    def stored_options(self, user_id: int) -> dict[str, str]:
+        """Only the preferences the user has set (differing from the defaults)."""
         with self.db.read() as conn:
             rows = conn.execute(select(user_options.c.name, user_options.c.value)
                                 .where(user_options.c.user_id == user_id)).all()
-        return {**DEFAULT_OPTIONS, **{r.name: r.value for r in rows}}
+        return {r.name: r.value for r in rows}
+
+    def get_options(self, user_id: int) -> dict[str, str]:
+        """Every preference this project knows, defaults filled in."""
+        return {**DEFAULT_OPTIONS, **self.stored_options(user_id)}
 
     def set_option(self, user_id: int, name: str, value: str | None) -> None:
         """Store a preference; None (or the default value) resets it."""
@@ -229,6 +345,19 @@ class UserService:
                                                     user_options.c.name == name))
             if value is not None and value != DEFAULT_OPTIONS.get(name):
                 conn.execute(insert(user_options).values(user_id=user_id, name=name, value=value))
+
+    def reset_options(self, user_id: int) -> None:
+        with self.db.write() as conn:
+            conn.execute(delete(user_options).where(user_options.c.user_id == user_id))
+
+    def user_ids_for_names(self, names: Iterable[str]) -> list[int]:
+        """Ids of the existing users among ``names`` (the stored form of ``email-blacklist``)."""
+        out: list[int] = []
+        for raw in names:
+            user = self.get_by_name(raw) if raw.strip() else None
+            if user is not None and user.id not in out:
+                out.append(user.id)
+        return out
 
     def can_receive_email(self, user: UserRecord) -> bool:
         """User::canReceiveEmail: a confirmed address and no ``disablemail`` (usprop=emailable)."""

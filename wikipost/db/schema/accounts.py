@@ -27,6 +27,10 @@ users = Table(
     Column("editcount", Integer, nullable=False, default=0),
     Column("gender", String(16), nullable=False, default="unknown"),
     Column("is_system", Boolean, nullable=False, default=False),
+    # user_newtalk: the user's talk page changed since they last looked (uiprop=hasmsg).
+    Column("newtalk", Boolean, nullable=False, default=False),
+    # sha256 of the "remember me" token behind the <wiki_id>Token cookie; NULL: none issued.
+    Column("remember_token_hash", String(64), nullable=True),
 )
 
 user_groups = Table(

@@ -13,3 +13,13 @@ sessions = Table(
     Column("data", Text, nullable=False, default="{}"),
     Column("expires", BigInteger, nullable=False, index=True),
 )
+
+# Failed-login counters ($wgPasswordAttemptThrottle): one row per (condition, ip, user) key,
+# a fixed window that starts at the first attempt and ends at ``expires``.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", String(512), primary_key=True),
+    Column("count", Integer, nullable=False, default=0),
+    Column("expires", BigInteger, nullable=False, index=True),
+)

@@ -14,6 +14,7 @@ depends_on = None
 
 TABLES = [
     core.sessions,
+    core.login_throttle,
     accounts.users,
     accounts.user_groups,
     accounts.user_options,

@@ -1,0 +1,78 @@
+"""Bot-password grants and the rights they carry ($wgGrantPermissions of MediaWiki 1.39).
+
+A bot-password session holds the user's own rights intersected with the rights of its grants;
+``basic`` is always granted implicitly (auth.md §4.2). MassMessage adds ``massmessage`` to
+``highvolume``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+_EDIT = ("edit", "minoredit", "applychangetags", "changetags")
+
+GRANT_RIGHTS: dict[str, tuple[str, ...]] = {
+    "basic": ("autocreateaccount", "autoconfirmed", "autopatrol", "editsemiprotected",
+              "ipblock-exempt", "nominornewtalk", "patrolmarks", "purge", "read", "unwatchedpages",
+              "writeapi"),
+    "highvolume": ("bot", "apihighlimits", "noratelimit", "markbotedits", "massmessage"),
+    "import": ("import", "importupload"),
+    "editpage": _EDIT + ("editcontentmodel",),
+    "editprotected": _EDIT + ("editprotected",),
+    "editmycssjs": _EDIT + ("editmyusercss", "editmyuserjson", "editmyuserjs"),
+    "editmyoptions": ("editmyoptions", "editmyuserjson"),
+    "editinterface": _EDIT + ("editinterface", "edituserjson", "editsitejson"),
+    "editsiteconfig": _EDIT + ("editinterface", "edituserjson", "editsitejson", "editusercss",
+                               "edituserjs", "editsitecss", "editsitejs"),
+    "createeditmovepage": ("createpage", "createtalk", "delete-redirect", "move",
+                           "move-rootuserpages", "move-subpages", "move-categorypages",
+                           "suppressredirect"),
+    "uploadfile": ("upload", "reupload-own"),
+    "uploadeditmovefile": ("upload", "reupload", "reupload-own", "reupload-shared", "upload_by_url",
+                           "movefile", "suppressredirect"),
+    "patrol": ("patrol",),
+    "rollback": ("rollback",),
+    "blockusers": ("block", "blockemail"),
+    "viewdeleted": ("browsearchive", "deletedhistory", "deletedtext"),
+    "viewrestrictedlogs": ("suppressionlog",),
+    "delete": ("browsearchive", "deletedhistory", "deletedtext", "delete", "bigdelete",
+               "deletelogentry", "deleterevision", "undelete"),
+    "oversight": ("suppressrevision", "viewsuppressed", "hideuser"),
+    "protect": _EDIT + ("editprotected", "protect"),
+    "viewmywatchlist": ("viewmywatchlist",),
+    "editmywatchlist": ("editmywatchlist",),
+    "sendemail": ("sendemail",),
+    "createaccount": ("createaccount",),
+    "privateinfo": ("viewmyprivateinfo",),
+    "mergehistory": ("mergehistory",),
+    "managechangetags": ("managechangetags", "deletechangetags"),
+}
+
+# Grants a bot password can be given; "basic" is implicit and never listed.
+GRANTABLE: tuple[str, ...] = tuple(sorted(g for g in GRANT_RIGHTS if g != "basic"))
+
+
+class UnknownGrantError(ValueError):
+    pass
+
+
+def check_grants(grants: Iterable[str]) -> list[str]:
+    """The grants, de-duplicated, in the given order; raises on an unknown one."""
+    out: list[str] = []
+    for grant in grants:
+        grant = grant.strip()
+        if not grant:
+            continue
+        if grant not in GRANT_RIGHTS:
+            raise UnknownGrantError(f"unknown grant: {grant}")
+        if grant not in out:
+            out.append(grant)
+    return out
+
+
+def rights_for_grants(grants: Iterable[str]) -> frozenset[str]:
+    """Every right the grants (plus the implicit ``basic``) allow."""
+    rights = set(GRANT_RIGHTS["basic"])
+    for grant in grants:
+        rights.update(GRANT_RIGHTS.get(grant, ()))
+    return frozenset(rights)
