@@ -7,7 +7,24 @@ from dataclasses import dataclass, field
 from wikipost.background import BackgroundWorker, Drainer
 from wikipost.clock import Clock
 from wikipost.db import Database
+from wikipost.jobs import JobQueue
+from wikipost.mail.backends import MailBackend, build_backend
+from wikipost.mail.confirm import EmailConfirmation
+from wikipost.mail.outbox import Outbox, OutboxDrainer
+from wikipost.namespaces import Namespaces
+from wikipost.services.botpasswords import BotPasswordService
+from wikipost.services.changetags import ChangeTags
+from wikipost.services.emailuser import DedupePurger, EmailUserService
+from wikipost.services.login import LoginService
+from wikipost.services.logs import LogService
+from wikipost.services.massmessage import MassMessageService
+from wikipost.services.massmessage_delivery import register_massmessage_jobs
+from wikipost.services.pages import PageService
+from wikipost.services.pageset import PageSet
+from wikipost.services.protection import ProtectionService
+from wikipost.services.ratelimit import RateLimiter
 from wikipost.services.sessions import SessionService
+from wikipost.services.titles import TitleParser
 from wikipost.services.tokens import TokenService
 from wikipost.services.users import UserService
 from wikipost.settings import Settings
@@ -24,6 +41,26 @@ class Wiki:
     # Background work (mail outbox, job queue); each service appends its drainer in build_wiki.
     drainers: list[Drainer] = field(default_factory=list)
     worker: BackgroundWorker | None = None
+    # Accounts: bot passwords and the password-login checks with their throttle.
+    botpasswords: BotPasswordService = field(init=False)
+    login: LoginService = field(init=False)
+    # The durable job queue (wikipost/jobs); job types register their handlers on it.
+    jobs: JobQueue = field(init=False)
+    # MassMessage: sends, their per-target records and delivery jobs.
+    massmessage: MassMessageService = field(init=False)
+    # Mail: the backend (maildir/smtp/memory), the durable outbox, rate limits, emailuser.
+    mailer: MailBackend = field(init=False)
+    outbox: Outbox = field(init=False)
+    ratelimiter: RateLimiter = field(init=False)
+    emailuser: EmailUserService = field(init=False)
+    email_confirmation: EmailConfirmation = field(init=False)
+    # Pages: namespaces, titles, the page service, protection/deletion, the query pageset.
+    namespaces: Namespaces = field(init=False)
+    titles: TitleParser = field(init=False)
+    changetags: ChangeTags = field(init=False)
+    pages: PageService = field(init=False)
+    protection: ProtectionService = field(init=False)
+    pageset: PageSet = field(init=False)
 
     def background(self) -> BackgroundWorker:
         if self.worker is None:
@@ -35,6 +72,8 @@ class Wiki:
     def close(self) -> None:
         if self.worker is not None:
             self.worker.stop()
+        if hasattr(self, "mailer"):
+            self.mailer.close()
         self.db.dispose()
 
 
@@ -50,4 +89,32 @@ def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database |
         users=UserService(db, settings, clock),
     )
     # Later services are wired here, in dependency order (each issue adds its own lines).
+    wiki.botpasswords = BotPasswordService(db, clock)
+    wiki.login = LoginService(db, settings, clock, wiki.users, wiki.botpasswords)
+    wiki.jobs = JobQueue(db, clock, settings.jobs)
+    wiki.jobs.notify = lambda: wiki.worker.wake() if wiki.worker is not None else None
+    wiki.drainers.append(wiki.jobs)
+    wiki.mailer = build_backend(settings)
+    wiki.outbox = Outbox(db, settings, clock)
+    wiki.ratelimiter = RateLimiter(settings)
+    wiki.emailuser = EmailUserService(
+        db, settings, clock, wiki.outbox, wiki.ratelimiter, wiki.mailer,
+        wake=lambda: wiki.worker.wake() if wiki.worker is not None else None,
+    )
+    wiki.email_confirmation = EmailConfirmation(
+        db, settings, clock, wiki.outbox,
+        wake=lambda: wiki.worker.wake() if wiki.worker is not None else None,
+    )
+    wiki.drainers.append(OutboxDrainer(wiki.outbox, wiki.mailer))
+    wiki.drainers.append(DedupePurger(wiki.emailuser, clock))
+    wiki.namespaces = Namespaces(settings.site.name)
+    wiki.titles = TitleParser(wiki.namespaces)
+    wiki.changetags = ChangeTags()
+    wiki.pages = PageService(db, settings, clock, wiki.titles, wiki.changetags, LogService(clock))
+    wiki.protection = ProtectionService(clock, wiki.pages, wiki.users, settings.permissions,
+                                        settings.site.name)
+    wiki.pageset = PageSet(wiki.pages, wiki.titles)
+    wiki.massmessage = MassMessageService(db, settings, clock, users=wiki.users, pages=wiki.pages,
+                                          titles=wiki.titles, jobs=wiki.jobs)
+    register_massmessage_jobs(wiki.massmessage, wiki.jobs, protection=wiki.protection)
     return wiki

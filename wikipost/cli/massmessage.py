@@ -1,9 +1,95 @@
-"""`wikipost` commands of the massmessage domain."""
+"""`wikipost massmessage …`: the progress of mass-message sends (and sending one from the shell)."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from wikipost.cli.groups import massmessage_app
+from wikipost.services.massmessage import SendStatus
+from wikipost.wiki import Wiki
+
+
+def _open(ctx: typer.Context) -> Wiki:
+    from wikipost.cli.main import open_wiki
+
+    wiki: Wiki = open_wiki(ctx)
+    return wiki
+
+
+def _when(ts: float | None) -> str:
+    return "-" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k or 'error'} {v}" for k, v in sorted(counts.items())) or "0"
+
+
+def describe(status: SendStatus) -> str:
+    skipped = sum(status.skipped.values())
+    failed = sum(status.failed.values())
+    return (f"send {status.id} by {status.sender} to {status.spamlist} at {_when(status.created_at)}"
+            f" — {status.subject!r}\n  {status.status}: {status.total} targets, "
+            f"{status.pending} queued, {status.delivered} delivered, "
+            f"{skipped} skipped ({_reasons(status.skipped)}), "
+            f"{failed} failed ({_reasons(status.failed)})"
+            + (f", finished {_when(status.finished_at)}" if status.finished_at else ""))
+
+
+@massmessage_app.command("status")
+def status_command(
+    ctx: typer.Context,
+    send_id: Annotated[int | None, typer.Argument(help="A send's id; the recent sends if omitted.")] = None,
+    watch: Annotated[bool, typer.Option(help="With an id: follow the delivery live until it ends.")] = True,
+    limit: Annotated[int, typer.Option(help="How many recent sends to list.")] = 20,
+) -> None:
+    """Per send: targets queued, delivered, skipped (by reason) and failed (by error)."""
+    wiki = _open(ctx)
+    try:
+        if send_id is None:
+            ids = wiki.massmessage.recent_sends(limit)
+            if not ids:
+                typer.echo("no sends")
+            for i in ids:
+                status = wiki.massmessage.status(i)
+                if status is not None:
+                    typer.echo(describe(status))
+            return
+        status = wiki.massmessage.status(send_id)
+        if status is None:
+            typer.echo(f"error: no send {send_id}", err=True)
+            raise typer.Exit(1)
+        if watch and status.pending:
+            status = follow(wiki, status)
+        typer.echo(describe(status))
+    finally:
+        wiki.close()
+
+
+def follow(wiki: Wiki, status: SendStatus, poll: float = 0.5) -> SendStatus:
+    """A live progress bar until nothing of the send is queued any more."""
+    console = Console(stderr=True)
+    with Progress(TextColumn(f"send {status.id}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=console,
+                  transient=False) as progress:
+        task = progress.add_task("deliver", total=status.total, completed=status.done, detail="")
+        while True:
+            current = wiki.massmessage.status(status.id)
+            if current is None:
+                return status
+            status = current
+            progress.update(task, completed=status.done, detail=(
+                f"{status.delivered} delivered, {sum(status.skipped.values())} skipped, "
+                f"{sum(status.failed.values())} failed"))
+            if not status.pending:
+                return status
+            time.sleep(poll)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this domain's commands to the main app."""
+    """Commands are declared on the shared ``massmessage`` group (cli/groups.py)."""

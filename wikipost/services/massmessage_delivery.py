@@ -1,0 +1,332 @@
+"""MassMessage delivery: the submit job (fan-out) and the delivery job (one page edit per target).
+
+Exactly-once (DECISIONS D4): a target record goes from ``pending`` to its final state in the
+same transaction as the page save; a job that runs twice finds it settled. The update that
+claims it comes first, so on PostgreSQL a second worker waits on the row lock and then skips.
+MassMessage's own duplicate check — the same section with the same hidden comment among the
+page's recent revisions — stands behind it.
+
+Many deliveries share one write transaction (the job queue batches them); each runs inside a
+savepoint, so a failing edit is logged as ``failure`` without undoing its neighbours.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from wikipost.actor import Actor
+from wikipost.api.errors import ApiError
+from wikipost.db.schema.accounts import users
+from wikipost.db.schema.massmessage import massmessage_sends, massmessage_targets
+from wikipost.db.schema.pages import categorylinks, page_restrictions, protected_titles
+from wikipost.jobs import Job, JobOutcome
+from wikipost.namespaces import PROJECT, USER, USER_TALK
+from wikipost.services.massmessage import DELIVER_JOB, SUBMIT_JOB, MassMessageService, php_trim
+
+log = logging.getLogger("wikipost.massmessage")
+
+FANOUT_BATCH = 1000
+DELIVERY_TAG = "massmessage-delivery"
+NAMESPACES_TO_POST_IN = frozenset({PROJECT})
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def section_title(subject: str) -> str:
+    """§7.1: newlines removed, tags stripped (strip_tags), right-trimmed."""
+    return _TAGS.sub("", subject.replace("\r", "").replace("\n", "")).rstrip(" \t\n\r\0\x0b")
+
+
+def hidden_comment(sender: str, wiki_id: str, url: str) -> str:
+    return f"<!-- Message sent by User:{sender}@{wiki_id} using the list at {url} -->"
+
+
+def message_body(message: str, page_text: str | None, comment: str) -> str:
+    """§7.2: trim([page message + "\\n\\n"] + rtrim(message)) + "\\n" + hidden comment."""
+    text = message.rstrip(" \t\n\r\0\x0b")
+    if page_text is not None:
+        text = page_text + "\n\n" + text
+    return php_trim(text) + "\n" + comment
+
+
+def already_delivered(texts: list[str], heading: str, comment: str) -> bool:
+    """A section with this heading whose text carries this hidden comment (D4)."""
+    line = f"== {heading} ==" if heading else ""
+    for text in texts:
+        if comment not in text:
+            continue
+        if not line:
+            return True
+        start = text.find(line)
+        while start != -1:
+            end = text.find("\n== ", start + len(line))
+            if comment in text[start:end if end != -1 else len(text)]:
+                return True
+            start = text.find(line, start + 1)
+    return False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # delivered | skipped | failed
+    reason: str = ""
+    rev_id: int | None = None
+
+
+CLAIM_TARGETS = (
+    update(massmessage_targets)
+    .where(massmessage_targets.c.id.in_(bindparam("ids", expanding=True)),
+           massmessage_targets.c.status == "pending")
+    .values(status="delivering")
+    .returning(massmessage_targets.c.id, massmessage_targets.c.send_id, massmessage_targets.c.title)
+)
+SETTLE_TARGET = (
+    update(massmessage_targets).where(massmessage_targets.c.id == bindparam("b_id"))
+    .values(status=bindparam("status"), reason=bindparam("reason"), rev_id=bindparam("rev_id"),
+            updated_at=bindparam("updated_at"))
+)
+OPTED_OUT = select(categorylinks.c.page_id).where(
+    categorylinks.c.category == bindparam("cat"),
+    categorylinks.c.page_id.in_(bindparam("ids", expanding=True)))
+USERS_NAMED = select(users.c.name).where(users.c.name.in_(bindparam("names", expanding=True)))
+RESTRICTED_PAGES = select(page_restrictions.c.page_id).where(
+    page_restrictions.c.page_id.in_(bindparam("ids", expanding=True)))
+PROTECTED_TITLES = select(protected_titles.c.namespace, protected_titles.c.dbkey)
+
+
+@dataclass
+class BatchContext:
+    pages: dict[tuple[int, str], Any]
+    opted_out: set[int]
+    users: set[str]
+    restricted: set[int]  # page ids with protection rows
+    protected_titles: set[tuple[int, str]]  # create-protected titles
+
+    def may_be_protected(self, title: Any, page: Any) -> bool:
+        if page is not None:
+            return page.id in self.restricted
+        return (title.namespace, title.dbkey) in self.protected_titles
+
+
+def finish_if_settled(conn: Connection, send_id: int, now: float) -> None:
+    """A send is done once it is fanned out completely and no target is pending."""
+    send = conn.execute(select(massmessage_sends.c.total, massmessage_sends.c.fanned_out,
+                               massmessage_sends.c.status)
+                        .where(massmessage_sends.c.id == send_id)).first()
+    if send is None or send.status == "done" or send.fanned_out != send.total:
+        return
+    pending = conn.execute(select(massmessage_targets.c.id).where(
+        massmessage_targets.c.send_id == send_id,
+        massmessage_targets.c.status == "pending").limit(1)).first()
+    if pending is None:
+        conn.execute(update(massmessage_sends).where(massmessage_sends.c.id == send_id)
+                     .values(status="done", finished_at=now))
+
+
+class SubmitHandler:
+    """Fans a send out into delivery jobs, FANOUT_BATCH targets per run, so memory stays flat."""
+
+    def __init__(self, service: MassMessageService) -> None:
+        self.service = service
+
+    def run(self, conn: Connection, batch: list[Job]) -> Mapping[int, JobOutcome]:
+        queue = self.service.jobs
+        for job in batch:
+            send_id, after = int(job.payload["send"]), int(job.payload.get("after", 0))
+            ids = list(conn.execute(
+                select(massmessage_targets.c.id)
+                .where(massmessage_targets.c.send_id == send_id, massmessage_targets.c.id > after)
+                .order_by(massmessage_targets.c.id).limit(FANOUT_BATCH)).scalars())
+            queue.enqueue_many(conn, DELIVER_JOB, ({"send": send_id, "target": t} for t in ids))
+            if ids:
+                conn.execute(update(massmessage_sends).where(massmessage_sends.c.id == send_id)
+                             .values(fanned_out=massmessage_sends.c.fanned_out + len(ids),
+                                     status="delivering"))
+            if len(ids) == FANOUT_BATCH:
+                queue.enqueue(conn, SUBMIT_JOB, {"send": send_id, "after": ids[-1]})
+            else:  # fan-out complete (a send without targets is done at once)
+                finish_if_settled(conn, send_id, self.service.clock.now())
+        return {}
+
+
+class DeliveryHandler:
+    def __init__(self, service: MassMessageService, protection: Any = None) -> None:
+        self.service = service
+        self.protection = protection
+        self._actor: Actor | None = None
+
+    # --- the delivery account --------------------------------------------------------------
+
+    def prepare(self, batch: list[Job]) -> None:
+        if self._actor is None:
+            self._actor = self.delivery_actor()
+
+    def delivery_actor(self) -> Actor:
+        """``MediaWiki message delivery``: a system user in ``bot``, created on first use;
+        like MassMessage it holds ``ipblock-exempt`` while delivering."""
+        users_service = self.service.users
+        name = self.service.settings.massmessage.delivery_user
+        user = users_service.get_or_create_system_user(name, groups=("bot",))
+        if "bot" not in user.groups:
+            users_service.add_groups(user.id, ["bot"])
+            user = users_service.get_by_id(user.id)
+        actor: Actor = users_service.actor_for(user)
+        return replace(actor, rights=actor.rights | {"ipblock-exempt"})
+
+    # --- the batch ------------------------------------------------------------------------
+
+    def run(self, conn: Connection, batch: list[Job]) -> Mapping[int, JobOutcome]:
+        svc = self.service
+        actor = self._actor or self.delivery_actor()
+        svc.pages.ensure_tag(conn, DELIVERY_TAG)
+        target_ids = [int(j.payload["target"]) for j in batch]
+        # Claim every still-pending target of the batch at once; on PostgreSQL the row locks
+        # make a concurrent duplicate wait here and then find nothing left to claim.
+        claimed = conn.execute(CLAIM_TARGETS, {"ids": target_ids}).all()
+        if not claimed:
+            return {}
+        send_ids = {r.send_id for r in claimed}
+        sends = {s.id: s for s in conn.execute(
+            select(massmessage_sends).where(massmessage_sends.c.id.in_(send_ids)))}
+        context = self._prefetch(conn, [r.title for r in claimed])
+        now = svc.clock.now()
+        settled = []
+        # A batch runs without savepoints (they cost as much as a quarter of a delivery). If a
+        # delivery raises, the whole batch rolls back and the queue re-runs its jobs one by one;
+        # then a savepoint lets the failing edit be recorded as a failure.
+        isolated = len(batch) == 1
+        for row in claimed:
+            send = sends[row.send_id]
+            if not isolated:
+                outcome = self.deliver(conn, actor, send, row.title, context)
+                settled.append({"b_id": row.id, "status": outcome.status,
+                                "reason": outcome.reason, "rev_id": outcome.rev_id,
+                                "updated_at": now})
+                continue
+            try:
+                with conn.begin_nested():
+                    outcome = self.deliver(conn, actor, send, row.title, context)
+            except Exception as err:  # the edit failed: log it, keep the neighbours
+                log.exception("delivery of send %s to %s failed", row.send_id, row.title)
+                outcome = Outcome("failed", type(err).__name__)
+                self._log(conn, actor, row.title, "failure", send.subject, reason=outcome.reason)
+            settled.append({"b_id": row.id, "status": outcome.status, "reason": outcome.reason,
+                            "rev_id": outcome.rev_id, "updated_at": now})
+        conn.execute(SETTLE_TARGET, settled)
+        for send_id in send_ids:
+            finish_if_settled(conn, send_id, now)
+        return {}
+
+    def _prefetch(self, conn: Connection, names: list[str]) -> BatchContext:
+        """What the checks of a whole batch need, in a few queries instead of a few per target."""
+        svc = self.service
+        titles = []
+        for name in names:
+            title = svc.titles.try_parse(name)
+            if title is not None and title.namespace == USER and not title.interwiki:
+                title = title.talk_page()
+            if title is not None:
+                titles.append(title)
+        found = svc.pages.get_pages(conn, titles)
+        for page in list(found.values()):
+            if page.is_redirect:  # the targets of redirects are pages we may edit too
+                target = svc.pages.redirect_target(conn, page.id)
+                if target is not None and target.can_exist:
+                    titles.append(target)
+        found.update(svc.pages.get_pages(conn, titles[len(names):]))
+        page_ids = [p.id for p in found.values()]
+        optout = svc.titles.parse(svc.settings.massmessage.optout_category).dbkey
+        opted_out = set(conn.execute(OPTED_OUT, {"cat": optout, "ids": page_ids}).scalars())
+        owners = {t.text.split("/", 1)[0] for t in titles if t.namespace in (USER, USER_TALK)}
+        existing = set(conn.execute(USERS_NAMED, {"names": list(owners)}).scalars())
+        restricted = set(conn.execute(RESTRICTED_PAGES, {"ids": page_ids}).scalars())
+        protected_ns = {(r.namespace, r.dbkey) for r in conn.execute(PROTECTED_TITLES)}
+        return BatchContext(found, opted_out, existing, restricted, protected_ns)
+
+    # --- one target (massmessage.md §6) ---------------------------------------------------
+
+    def _log(self, conn: Connection, actor: Actor, title: Any, action: str, subject: str,
+             reason: str | None = None) -> None:
+        if isinstance(title, str):
+            try:
+                title = self.service.titles.parse(title)
+            except Exception:
+                return
+        params: dict[str, Any] = {"subject": subject}
+        if reason is not None:
+            params["reason"] = reason
+        self.service.pages.log(conn, type="massmessage", action=action, actor=actor, title=title,
+                               comment="", params=params)
+
+    def deliver(self, conn: Connection, actor: Actor, send: Any, target: str,
+                context: BatchContext) -> Outcome:
+        svc = self.service
+        pages = svc.pages
+        title = svc.titles.try_parse(target)
+        if title is None:
+            return Outcome("skipped", "skipbadns")
+        if title.namespace == USER and not title.interwiki:
+            title = title.talk_page()
+        page = context.pages.get((title.namespace, title.dbkey))
+        if page is not None and page.is_redirect:
+            redirected = pages.redirect_target(conn, page.id)
+            if redirected is not None and not redirected.interwiki:
+                title = redirected.with_fragment("") if redirected.fragment else redirected
+                page = context.pages.get((title.namespace, title.dbkey))
+                if page is None:
+                    page = pages.get_page(conn, title)
+        if not title.can_exist or not (title.is_talk or title.namespace in NAMESPACES_TO_POST_IN):
+            self._log(conn, actor, title, "skipbadns", send.subject)
+            return Outcome("skipped", "skipbadns")
+        if page is not None and page.id in context.opted_out:
+            self._log(conn, actor, title, "skipoptout", send.subject)
+            return Outcome("skipped", "skipoptout")
+        if title.namespace in (USER, USER_TALK):
+            owner = title.text.split("/", 1)[0]
+            if owner not in context.users and conn.execute(
+                    USERS_NAMED, {"names": [owner]}).first() is None:
+                self._log(conn, actor, title, "skipnouser", send.subject)
+                return Outcome("skipped", "skipnouser")
+        page_text = None
+        if send.page_message:
+            problem = svc.page_message_problem(conn, send.page_message)
+            if problem is not None:
+                self._log(conn, actor, title, "failure", send.subject, reason=problem.text)
+                return Outcome("failed", problem.code)
+            pm_page = pages.get_page(conn, svc.titles.parse(send.page_message))
+            page_text = pages.get_text(conn, pm_page)
+        heading = section_title(send.subject)
+        comment = hidden_comment(send.sender_name, svc.settings.site.wiki_id, send.list_url)
+        old_text = None
+        if page is not None:
+            texts = pages.recent_revision_texts(conn, page.id, 5)
+            if already_delivered(texts, heading, comment):
+                return Outcome("delivered", "duplicate", page.latest_rev_id)
+            old_text = texts[0] if texts else ""
+        if self.protection is not None and context.may_be_protected(title, page):
+            errors = self.protection.edit_errors(conn, actor, title, page)
+            if errors:
+                self._log(conn, actor, title, "failure", send.subject, reason=errors[0].code)
+                return Outcome("failed", errors[0].code)
+        try:
+            result = pages.save(
+                conn, title=title, actor=actor,
+                append_section=(heading, message_body(send.message, page_text, comment)),
+                summary="", minor=False, bot=title.namespace == USER_TALK, tags=(DELIVERY_TAG,),
+                page=page, old_text=old_text)
+        except ApiError as err:
+            self._log(conn, actor, title, "failure", send.subject, reason=err.code)
+            return Outcome("failed", err.code)
+        return Outcome("delivered", "", result.rev_id)
+
+def register_massmessage_jobs(service: MassMessageService, queue: Any, *, protection: Any = None,
+                              delivery_batch: int = 500) -> None:
+    """The two job types, on the wiki's queue (build_wiki)."""
+    queue.registry.register(SUBMIT_JOB, SubmitHandler(service))
+    queue.registry.register(DELIVER_JOB, DeliveryHandler(service, protection),
+                            batch_size=delivery_batch)

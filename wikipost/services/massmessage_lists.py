@@ -1,0 +1,328 @@
+"""Delivery lists: the ``MassMessageListContent`` JSON model, ``{{#target:…}}`` wikitext lists,
+target strings (``Title@site``) and the list edits of ``action=editmassmessagelist``.
+
+Everything here is pure: titles are parsed by the :class:`TitleParsing` the caller passes (the
+wiki's TitleParser), the local site is given explicitly (DECISIONS D2: the local site — host of
+the server URL, or the wiki id — is the only valid site).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import mwparserfromhell
+
+CONTENT_MODEL = "MassMessageListContent"
+EMPTY_LIST_TEXT = '{"description":"","targets":[]}'
+
+
+class TitleLike(Protocol):
+    namespace: int
+    prefixed_text: str
+
+
+class TitleParsing(Protocol):
+    def parse(self, text: str, default_namespace: int = 0) -> Any: ...
+
+
+class ListContentError(ValueError):
+    """Invalid list content; ``code``/``info`` are action=edit's error."""
+
+    def __init__(self, code: str, info: str) -> None:
+        super().__init__(info)
+        self.code = code
+        self.info = info
+
+
+INVALID_CONTENT = ("invalid-content-data", "Invalid content data")
+
+
+@dataclass(frozen=True)
+class Sites:
+    """The site strings that mean "this wiki" (lower-case)."""
+
+    local: tuple[str, ...]
+
+    @classmethod
+    def of(cls, host: str, wiki_id: str) -> Sites:
+        return cls(tuple(dict.fromkeys(s.lower() for s in (host, wiki_id) if s)))
+
+    def is_local(self, site: str) -> bool:
+        return site.lower() in self.local
+
+    @property
+    def display(self) -> str:
+        return self.local[0] if self.local else ""
+
+
+@dataclass(frozen=True)
+class ListTarget:
+    title: str
+    site: str | None = None
+
+    def sort_key(self) -> tuple[int, str, str]:
+        # Local targets first; then by site, then by title — code-point order is UTF-8 byte order.
+        return (0, "", self.title) if self.site is None else (1, self.site, self.title)
+
+    def as_json(self) -> dict[str, str]:
+        return {"title": self.title} if self.site is None else {"title": self.title, "site": self.site}
+
+
+def _parse_title(titles: TitleParsing, text: str) -> Any | None:
+    try:
+        return titles.parse(text)
+    except Exception:  # InvalidTitle (the parser's own exception type)
+        return None
+
+
+# --- the JSON content model ---------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def decode_json(text: str) -> Any:
+    """PHP json_decode: any failure is "Syntax error" (NaN/Infinity are not JSON)."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise ListContentError("invalid-json-data", "Invalid JSON: Syntax error") from None
+
+
+def validate_list_data(data: Any, titles: TitleParsing) -> dict[str, Any]:
+    """The decoded content if it is a valid list (1.39's rules), else ListContentError."""
+    if not isinstance(data, dict) or not isinstance(data.get("description"), str):
+        raise ListContentError(*INVALID_CONTENT)
+    targets = data.get("targets")
+    if not isinstance(targets, list):
+        raise ListContentError(*INVALID_CONTENT)
+    for item in targets:
+        if not isinstance(item, dict) or not isinstance(item.get("title"), str):
+            raise ListContentError(*INVALID_CONTENT)
+        if _parse_title(titles, item["title"]) is None:
+            raise ListContentError(*INVALID_CONTENT)
+    return data
+
+
+def parse_list_text(text: str, titles: TitleParsing) -> dict[str, Any]:
+    """Decode and validate list content (what action=edit checks on every save)."""
+    return validate_list_data(decode_json(text), titles)
+
+
+def serialize_list(data: dict[str, Any]) -> str:
+    """The stored form: tab-indented, ``": "``, key order kept, UTF-8, ``<>&`` escaped."""
+    text = json.dumps(data, indent="\t", ensure_ascii=False, separators=(",", ": "))
+    return text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+
+
+def normalize_list_text(text: str, titles: TitleParsing) -> str:
+    """Pre-save transform of a list page: validate, then re-encode in the stored form."""
+    return serialize_list(parse_list_text(text, titles))
+
+
+def stored_targets(data: dict[str, Any]) -> list[ListTarget]:
+    out = []
+    for item in data.get("targets", []):
+        site = item.get("site")
+        out.append(ListTarget(item["title"], site if isinstance(site, str) else None))
+    return out
+
+
+def usable_targets(data: dict[str, Any], sites: Sites) -> list[str]:
+    """Titles to deliver to: site-less entries and entries naming the local site."""
+    return [t.title for t in stored_targets(data) if t.site is None or sites.is_local(t.site)]
+
+
+def display_targets(data: dict[str, Any], sites: Sites) -> list[str]:
+    """prop=mmcontent's strings: ``Title`` or ``Title@site`` (a local title with @ gets the site)."""
+    out = []
+    for t in stored_targets(data):
+        if t.site is not None:
+            out.append(f"{t.title}@{t.site}")
+        elif "@" in t.title:
+            out.append(f"{t.title}@{sites.display}")
+        else:
+            out.append(t.title)
+    return out
+
+
+# --- target strings (add / remove) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedTarget:
+    raw: str
+    target: ListTarget | None
+    invalid_title: bool = False
+    invalid_site: bool = False
+
+
+def parse_target_string(raw: str, titles: TitleParsing, sites: Sites) -> ParsedTarget:
+    entry = raw.strip()
+    site: str | None = None
+    title_text = entry
+    if "@" in entry:
+        title_text, _, site_text = entry.rpartition("@")
+        site = site_text.strip().lower()
+    invalid_site = site is not None and (site == "" or not sites.is_local(site))
+    title = _parse_title(titles, title_text) if title_text.strip() else None
+    invalid_title = (
+        title is None
+        or getattr(title, "namespace", 0) < 0
+        or not getattr(title, "dbkey", "x")
+        or bool(getattr(title, "interwiki", ""))
+    )
+    if title is None or invalid_title or invalid_site:
+        return ParsedTarget(raw, None, invalid_title, invalid_site)
+    return ParsedTarget(raw, ListTarget(title.prefixed_text))
+
+
+# --- editmassmessagelist -------------------------------------------------------------------------
+
+
+@dataclass
+class ListChange:
+    """The outcome of applying add/remove/description to a list (massmessage.md §9.3)."""
+
+    new_data: dict[str, Any]
+    added: list[ListTarget] = field(default_factory=list)
+    removed: list[ListTarget] = field(default_factory=list)
+    invalid_add: list[ParsedTarget] = field(default_factory=list)
+    invalid_remove: list[str] = field(default_factory=list)
+    description_changed: bool = False
+    description_unchanged: bool = False  # supplied but identical: invaliddescription
+
+    @property
+    def needs_edit(self) -> bool:
+        return bool(self.added or self.removed or self.description_changed)
+
+
+def apply_list_edit(
+    data: dict[str, Any],
+    *,
+    add: Sequence[str] | None,
+    remove: Sequence[str] | None,
+    description: str | None,
+    titles: TitleParsing,
+    sites: Sites,
+) -> ListChange:
+    old = stored_targets(data)
+    new = list(old)
+    change = ListChange(new_data=data)
+    if add is not None:
+        seen_invalid: set[str] = set()
+        for raw in add:
+            parsed = parse_target_string(raw, titles, sites)
+            if parsed.target is not None:
+                new.append(parsed.target)
+            elif raw not in seen_invalid:
+                seen_invalid.add(raw)
+                change.invalid_add.append(parsed)
+        new = sorted(dict.fromkeys(new), key=ListTarget.sort_key)
+    if remove is not None:
+        for raw in remove:
+            parsed = parse_target_string(raw, titles, sites)
+            if parsed.target is not None and parsed.target in new:
+                new.remove(parsed.target)
+            elif raw not in change.invalid_remove:
+                change.invalid_remove.append(raw)
+    old_set, new_set = set(old), set(new)
+    change.added = [t for t in new if t not in old_set]
+    change.removed = [t for t in old if t not in new_set]
+    if description is not None:
+        if description != data.get("description"):
+            change.description_changed = True
+        else:
+            change.description_unchanged = True
+    if change.needs_edit:
+        new_data = dict(data)
+        if change.description_changed:
+            new_data["description"] = description
+        # Keep any extra keys of entries that stay; new entries are plain {title[, site]}.
+        extras = {ListTarget(i["title"], i.get("site") if isinstance(i.get("site"), str) else None): i
+                  for i in data.get("targets", [])}
+        new_data["targets"] = [extras.get(t, t.as_json()) for t in new]
+        change.new_data = new_data
+    return change
+
+
+def _number(n: int) -> str:
+    return f"{n:,}"
+
+
+def _one(verb: str, target: ListTarget) -> str:
+    if target.site is None:
+        return f"{verb} [[:{target.title}]]"
+    return f"{verb} {target.title} on {target.site}"
+
+
+def _pages(n: int) -> str:
+    return f"{_number(n)} page" if n == 1 else f"{_number(n)} pages"
+
+
+def edit_summary(change: ListChange) -> str:
+    """The summary of an editmassmessagelist edit (massmessage.md §9.4)."""
+    added, removed, desc = change.added, change.removed, change.description_changed
+    if added and removed:
+        if desc:
+            return f"Added {_pages(len(added))}, removed {_pages(len(removed))}, and changed the description"
+        return f"Added {_pages(len(added))} and removed {_pages(len(removed))}"
+    if added or removed:
+        items = added or removed
+        verb = "Added" if added else "Removed"
+        text = _one(verb, items[0]) if len(items) == 1 else f"{verb} {_pages(len(items))}"
+        return f"{text} and changed the description" if desc else text
+    return "Changed the description" if desc else ""
+
+
+# --- wikitext lists: {{#target:Page|site}} -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WikitextTarget:
+    title: str  # as written (trimmed); normalised at submit
+    error: str = ""  # the rendered error when the target is ignored
+
+
+_TARGET_NAME = re.compile(r"^\s*#target\s*:", re.IGNORECASE)
+
+
+def wikitext_targets(text: str, titles: TitleParsing, sites: Sites) -> list[WikitextTarget]:
+    """Every ``{{#target:…}}`` of a wikitext page, valid or not (errors say why not)."""
+    found: list[WikitextTarget] = []
+    if "#" not in text:
+        return found
+    for template in mwparserfromhell.parse(text).filter_templates(recursive=True):
+        name = str(template.name)
+        match = _TARGET_NAME.match(name)
+        if not match:
+            continue
+        page = name[match.end():].strip()
+        site = ""
+        if template.params:
+            first = template.params[0]
+            site = (f"{first.name}={first.value}" if first.showkey else str(first.value)).strip()
+        found.append(_check_wikitext_target(page, site, titles, sites))
+    return found
+
+
+def _check_wikitext_target(page: str, site: str, titles: TitleParsing, sites: Sites) -> WikitextTarget:
+    title = _parse_title(titles, page) if page else None
+    if title is None:
+        return WikitextTarget(page, f'"{page}" is not a valid page title.')
+    if site and not sites.is_local(site):
+        return WikitextTarget(page, f'"{site}" is not a valid site.')
+    if getattr(title, "interwiki", ""):
+        return WikitextTarget(
+            page, f'"{page}" is not a valid page title. Interwiki targets should be specified using '
+            "the site parameter (<kbd>|site=www.example.org</kbd>).")
+    return WikitextTarget(page)
+
+
+def valid_wikitext_titles(text: str, titles: TitleParsing, sites: Sites) -> Iterable[str]:
+    return (t.title for t in wikitext_targets(text, titles, sites) if not t.error)
