@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from tests.live import LiveServer, start_live_server
+from tests.servers import PostgresServer, PostgresStores, RedisServer, ServerUnavailable
 from tests.support import make_settings, sqlite_store
 from wikipost.app import build_app
 from wikipost.clock import Clock
@@ -20,13 +22,31 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def make_wiki(tmp_path: Path, template_dir: Path) -> Iterator[Callable[..., Wiki]]:
-    """Build a Wiki on a fresh migrated SQLite store; keyword arguments override settings."""
-    made: list[Wiki] = []
+def make_wiki(
+    tmp_path: Path, template_dir: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Wiki]]:
+    """Build a Wiki on a fresh migrated store; keyword arguments override settings.
 
-    def factory(**sections: Any) -> Wiki:
+    ``make_wiki(database="postgres")`` (or ``backend="postgres"``) builds it on a fresh database
+    of the session's real PostgreSQL server (the test is skipped when there is none); the default
+    is a fresh SQLite file. ``database={"url": ...}`` still sets the database section itself.
+    """
+    made: list[Wiki] = []
+    pg_databases: list[str] = []
+
+    def factory(*, backend: str = "sqlite", **sections: Any) -> Wiki:
+        if isinstance(sections.get("database"), str):
+            backend = sections.pop("database")
         data_dir = tmp_path / f"wiki{len(made)}"
-        url = sqlite_store(data_dir, template_dir)
+        if backend == "postgres":
+            stores: PostgresStores = request.getfixturevalue("postgres_stores")
+            name, url = stores.fresh()
+            pg_databases.append(name)
+            data_dir.mkdir(parents=True, exist_ok=True)
+        elif backend == "sqlite":
+            url = sqlite_store(data_dir, template_dir)
+        else:
+            raise ValueError(f"unknown backend {backend!r}")
         settings = make_settings(data_dir, url, **sections)
         wiki = build_wiki(settings, clock=Clock())
         made.append(wiki)
@@ -35,6 +55,78 @@ def make_wiki(tmp_path: Path, template_dir: Path) -> Iterator[Callable[..., Wiki
     yield factory
     for wiki in made:
         wiki.close()
+    if pg_databases:
+        stores = request.getfixturevalue("postgres_stores")
+        for name in pg_databases:
+            stores.drop(name)
+
+
+# --- real servers (tests/servers.py): installed with apt-get when missing, else skipped loudly ---
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL on 127.0.0.1 for the whole session."""
+    try:
+        server = PostgresServer.start()
+    except ServerUnavailable as err:
+        pytest.skip(f"NO POSTGRESQL: {err}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_stores(postgres_server: PostgresServer) -> PostgresStores:
+    return PostgresStores(postgres_server)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """URL of an empty (unmigrated) database shared by the session: ``postgresql+psycopg://…``."""
+    return postgres_server.create_database("wikipost_session")
+
+
+@pytest.fixture
+def postgres_db_url(postgres_stores: PostgresStores) -> Iterator[str]:
+    """URL of a fresh database with the schema migrated, dropped after the test."""
+    name, url = postgres_stores.fresh()
+    yield url
+    postgres_stores.drop(name)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    try:
+        server = RedisServer.start()
+    except ServerUnavailable as err:
+        pytest.skip(f"NO REDIS: {err}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server: RedisServer) -> str:
+    """``redis://127.0.0.1:PORT/0`` of the session's real Redis (use ``fresh_redis_url`` to flush)."""
+    return redis_server.url()
+
+
+@pytest.fixture
+def fresh_redis_url(redis_server: RedisServer) -> str:
+    """The session's Redis, emptied (FLUSHALL) before the test."""
+    redis_server.flush()
+    return redis_server.url()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest) -> str:
+    """Parametrises a test over both storage backends: "sqlite" and "postgres"."""
+    return str(request.param)
+
+
+@pytest.fixture
+def any_wiki(make_wiki: Callable[..., Wiki], any_store: str) -> Wiki:
+    """A Wiki on each backend in turn (the test runs once per backend)."""
+    return make_wiki(backend=any_store)
 
 
 @pytest.fixture
@@ -51,3 +143,27 @@ def settings(wiki: Wiki) -> Settings:
 def client(wiki: Wiki) -> Iterator[TestClient]:
     with TestClient(build_app(wiki), base_url="http://127.0.0.1:8081") as test_client:
         yield test_client
+
+
+# --- a real `wikipost serve` process (tests/live.py) ---------------------------------------------
+
+
+@pytest.fixture
+def live_server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """``factory(config: dict = {}, **kw) -> LiveServer`` (started); all stopped after the test."""
+    started: list[LiveServer] = []
+
+    def factory(config: dict[str, Any] | None = None, **kwargs: Any) -> LiveServer:
+        server = start_live_server(tmp_path, config or {}, **kwargs)
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(live_server_factory: Callable[..., LiveServer]) -> LiveServer:
+    """A started `wikipost serve` on a free 127.0.0.1 port with the default live config."""
+    return live_server_factory()

@@ -1,0 +1,155 @@
+"""Replay the MediaWiki 1.39 transcripts against a live ``wikipost serve`` and report.
+
+    python -m tests.conformance.runner [--strict] [--only PREFIX] [--verbose]
+
+Each transcript runs on its own fresh data dir shaped like the captured wiki (wiki_setup.py),
+with one cookie jar per transcript session. The report gives matched/total per module (the
+record-name prefix) and each mismatch with a short diff. Exit status 0 always (it is a report),
+unless ``--strict`` and something did not match.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.conformance.compare import compare_response
+from tests.conformance.decisions import apply_decisions
+from tests.conformance.replay import Replayer, iter_requests, load_records
+from tests.conformance.wiki_setup import SERVER, shape_wiki
+from tests.live import LiveServer, start_live_server
+from tests.servers import RedisServer, ServerUnavailable
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "conformance"
+TRANSCRIPTS = [
+    FIXTURES / "mediawiki-1.39.transcript.jsonl",
+    FIXTURES / "mediawiki-1.39.pages.transcript.jsonl",
+]
+
+
+@dataclass
+class Mismatch:
+    transcript: str
+    seq: int
+    name: str
+    diffs: list[str]
+
+
+@dataclass
+class Report:
+    totals: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    mismatches: list[Mismatch] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def matched(self) -> int:
+        return sum(m for m, _ in self.totals.values())
+
+    @property
+    def total(self) -> int:
+        return sum(t for _, t in self.totals.values())
+
+    def add(self, transcript: str, record: dict[str, Any], diffs: list[str]) -> None:
+        module = str(record["name"]).split(".")[0]
+        self.totals[module][1] += 1
+        if diffs:
+            seq = int(record.get("seq", 0))
+            self.mismatches.append(Mismatch(transcript, seq, str(record["name"]), diffs))
+        else:
+            self.totals[module][0] += 1
+
+    def render(self, verbose: bool = True) -> str:
+        lines = [f"conformance: {self.matched}/{self.total} records match"]
+        for module in sorted(self.totals):
+            matched, total = self.totals[module]
+            lines.append(f"  {module:<22} {matched:>4}/{total:<4}")
+        lines += [f"  note: {n}" for n in self.notes]
+        if verbose and self.mismatches:
+            lines.append("mismatches:")
+            for m in self.mismatches:
+                lines.append(f"  [{m.transcript} #{m.seq}] {m.name}")
+                lines += [f"      {d}" for d in m.diffs]
+        return "\n".join(lines)
+
+
+def run_transcript(path: Path, work_dir: Path, report: Report, *, only: str | None = None,
+                   redis_url: str | None = None) -> None:
+    config: dict[str, dict[str, Any]] = {"site": {"server": SERVER}, "mail": {"backend": "maildir"}}
+    if redis_url:
+        config["ratelimits"] = {"storage": redis_url}
+    server: LiveServer | None = None
+    label = path.name.removeprefix("mediawiki-1.39.").removesuffix(".jsonl")
+    try:
+        server = start_live_server(work_dir, config)
+        setup = shape_wiki(server)
+        report.notes += [f"{label}: {line}" for line in setup.lines()]
+        replayer = Replayer(server)
+        for record in iter_requests(load_records(path)):
+            # Every record is replayed (later ones depend on earlier logins and edits); --only
+            # narrows what is counted.
+            counted = not only or str(record["name"]).startswith(only)
+            expected = apply_decisions(record)
+            try:
+                answer = replayer.replay(record)
+            except Exception as err:  # noqa: BLE001 - a broken record is a mismatch, not a crash
+                if counted:
+                    report.add(label, record, [f"request failed: {type(err).__name__}: {err}"])
+                continue
+            if counted:
+                outcome = compare_response(expected, answer.status, answer.headers, answer.text)
+                report.add(label, record, outcome.diffs)
+    except Exception as err:  # noqa: BLE001 - the report says why nothing ran
+        report.notes.append(f"{label}: could not run: {type(err).__name__}: {err}")
+        for record in iter_requests(load_records(path)):
+            if not only or str(record["name"]).startswith(only):
+                report.add(label, record, ["not replayed (server did not start)"])
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def run(transcripts: list[Path] | None = None, *, only: str | None = None,
+        redis_url: str | None = None, use_redis: bool = True) -> Report:
+    """Replay the transcripts (each on a fresh server); the report."""
+    report = Report()
+    redis: RedisServer | None = None
+    if redis_url is None and use_redis:
+        try:
+            redis = RedisServer.start()
+            redis_url = redis.url()
+        except ServerUnavailable as err:
+            report.notes.append(f"no Redis ({err}); rate limits in memory, `ratelimit reset` may not reach "
+                                "the server")
+    try:
+        with tempfile.TemporaryDirectory(prefix="wikipost-conformance-") as tmp:
+            for n, path in enumerate(transcripts or TRANSCRIPTS):
+                work = Path(tmp) / f"t{n}"
+                work.mkdir()
+                run_transcript(path, work, report, only=only, redis_url=redis_url)
+    finally:
+        if redis is not None:
+            redis.stop()
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strict", action="store_true", help="exit 1 when anything mismatches")
+    parser.add_argument("--only", help="replay only records whose name starts with this")
+    parser.add_argument("--quiet", action="store_true", help="totals only, no mismatch list")
+    parser.add_argument("transcripts", nargs="*", type=Path, help="transcript files (default: both)")
+    args = parser.parse_args(argv)
+    report = run(args.transcripts or None, only=args.only)
+    print(report.render(verbose=not args.quiet))
+    if args.strict and report.mismatches:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
