@@ -104,6 +104,10 @@ class ApiMain:
     # --- entry point ----------------------------------------------------------------------
 
     def handle(self, request: ApiRequest, cookies: dict[str, str]) -> ApiResponse:
+        with self.wiki.db.scope():
+            return self._handle(request, cookies)
+
+    def _handle(self, request: ApiRequest, cookies: dict[str, str]) -> ApiResponse:
         settings = self.wiki.settings
         headers: list[tuple[str, str]] = []
         origin = request.values.get("origin")
