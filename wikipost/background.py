@@ -23,10 +23,14 @@ class Drainer(Protocol):
 
 
 class BackgroundWorker:
-    def __init__(self, drainers: list[Drainer], *, poll_seconds: float = 0.2, batch: int = 200) -> None:
+    def __init__(self, drainers: list[Drainer], *, poll_seconds: float = 0.2, batch: int = 200,
+                 coalesce_seconds: float = 0.02) -> None:
         self.drainers = drainers
         self.poll_seconds = poll_seconds
         self.batch = batch
+        # After a wake-up, wait this long so a burst of new work is handled as one batch: the
+        # per-pass cost (claim and record transactions) is then shared by many items.
+        self.coalesce_seconds = coalesce_seconds
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -72,7 +76,10 @@ class BackgroundWorker:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            if self.run_pass():
-                continue
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
+            done = self.run_pass()
+            if done >= self.batch:
+                continue  # a backlog: keep going
+            if not done:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+            self._stop.wait(self.coalesce_seconds)

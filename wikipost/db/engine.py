@@ -33,8 +33,9 @@ class Database:
                 url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
                 pool_size=16, max_overflow=16,
             )
+            # No connection-level event listeners: with one registered, SQLAlchemy dispatches
+            # events on every statement, which costs more than the statement itself.
             event.listen(self.engine, "connect", _sqlite_on_connect)
-            event.listen(self.engine, "begin", _sqlite_on_begin)
         else:
             self.engine = create_engine(url, echo=echo, pool_size=16, max_overflow=16, pool_pre_ping=True)
 
@@ -42,8 +43,9 @@ class Database:
     def scope(self) -> Iterator[None]:
         """One unit of work (an API request): every ``read()`` inside shares one connection.
 
-        Saves a pool checkout and a BEGIN/ROLLBACK per read. The shared read transaction is
-        ended after each ``write()`` so later reads see what was written.
+        Saves a pool checkout per read. On SQLite reads run outside an explicit transaction
+        (each statement sees the latest commit); on PostgreSQL the shared read transaction is
+        ended before each ``write()`` so later reads see what was written.
         """
         if getattr(self._scoped, "conn", None) is not None:
             yield
@@ -65,10 +67,12 @@ class Database:
         if scoped is not None and scoped.in_transaction():
             scoped.rollback()
         if self._write_lock is not None:
-            with self._write_lock, self.engine.connect() as conn:
-                conn.info["immediate"] = True
-                with conn.begin():
-                    yield conn
+            with self._write_lock, self.engine.connect() as conn, conn.begin():
+                # pysqlite runs with autocommit at the DBAPI level (see _sqlite_on_connect), so
+                # this is the transaction's real start; IMMEDIATE takes the write lock now, so
+                # a writer in another process can never fail on a lock upgrade.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                yield conn
         else:
             with self.engine.begin() as conn:
                 yield conn
@@ -88,7 +92,7 @@ class Database:
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
-    # Let SQLAlchemy emit BEGIN itself (see _sqlite_on_begin) instead of pysqlite's implicit one.
+    # No implicit BEGIN from pysqlite: reads autocommit, ``Database.write`` says BEGIN IMMEDIATE.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -96,10 +100,6 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
-
-
-def _sqlite_on_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop("immediate", False) else "BEGIN")
 
 
 def null_pool_engine(url: str) -> Engine:

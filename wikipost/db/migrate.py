@@ -24,8 +24,10 @@ def upgrade(db: Database) -> None:
     cfg = _config()
     with db.engine.connect() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-        conn.commit()
+        with conn.begin():
+            if db.is_sqlite:  # pysqlite autocommits (see engine.py): make the upgrade atomic
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            command.upgrade(cfg, "head")
 
 
 def is_current(db: Database) -> bool:

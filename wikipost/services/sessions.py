@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from wikipost.clock import Clock
 from wikipost.db import Database
@@ -87,6 +87,9 @@ class Session:
         self.dirty = False
 
 
+_SESSION_BY_ID = select(sessions_table).where(sessions_table.c.id == bindparam("id"))
+
+
 class SessionService:
     def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
         self.db = db
@@ -104,9 +107,7 @@ class SessionService:
         row = None
         if sid and len(sid) <= 64:
             with self.db.read() as conn:
-                row = conn.execute(
-                    select(sessions_table).where(sessions_table.c.id == sid)
-                ).first()
+                row = conn.execute(_SESSION_BY_ID, {"id": sid}).first()
         now = int(self.clock.now())
         if sid is None or row is None or row.expires < now:
             return self._from_remember_cookies(cookies)

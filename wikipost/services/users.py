@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from wikipost.actor import Actor
 from wikipost.clock import Clock
@@ -68,6 +68,14 @@ class Block:
     allow_usertalk: bool
 
 
+# Hot-path statements, built once: constructing a statement costs more than running it.
+_USER_BY_ID = select(users).where(users.c.id == bindparam("id"))
+_USER_BY_NAME = select(users).where(users.c.name == bindparam("name"))
+_GROUPS_OF = select(user_groups.c.group_name).where(user_groups.c.user_id == bindparam("id"))
+_GRANTS_OF = select(bot_passwords.c.grants).where(
+    bot_passwords.c.user_id == bindparam("id"), bot_passwords.c.app_id == bindparam("app"))
+
+
 class UserService:
     def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
         self.db = db
@@ -84,16 +92,14 @@ class UserService:
 
     def _record(self, conn: Connection, row: object) -> UserRecord:
         uid = row.id  # type: ignore[attr-defined]
-        groups = conn.execute(
-            select(user_groups.c.group_name).where(user_groups.c.user_id == uid)
-        ).scalars().all()
+        groups = conn.execute(_GROUPS_OF, {"id": uid}).scalars().all()
         return UserRecord(uid, row.name, row.email, row.email_authenticated,  # type: ignore[attr-defined]
                           row.registration, row.editcount, tuple(sorted(groups)),  # type: ignore[attr-defined]
                           bool(row.is_system))  # type: ignore[attr-defined]
 
     def get_by_id(self, user_id: int) -> UserRecord | None:
         with self.db.read() as conn:
-            row = conn.execute(select(users).where(users.c.id == user_id)).first()
+            row = conn.execute(_USER_BY_ID, {"id": user_id}).first()
             return self._record(conn, row) if row is not None else None
 
     def get_by_name(self, name: str) -> UserRecord | None:
@@ -102,7 +108,7 @@ class UserService:
         if canonical is None:
             return None
         with self.db.read() as conn:
-            row = conn.execute(select(users).where(users.c.name == canonical)).first()
+            row = conn.execute(_USER_BY_NAME, {"name": canonical}).first()
             return self._record(conn, row) if row is not None else None
 
     def get_many(self, *, names: Iterable[str] = (), ids: Iterable[int] = ()) -> list[UserRecord]:
@@ -198,8 +204,7 @@ class UserService:
 
     def bot_password_grants(self, user_id: int, app_id: str) -> frozenset[str] | None:
         with self.db.read() as conn:
-            raw = conn.execute(select(bot_passwords.c.grants).where(
-                bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id)).scalar()
+            raw = conn.execute(_GRANTS_OF, {"id": user_id, "app": app_id}).scalar()
         return None if raw is None else frozenset(json.loads(raw))
 
     # --- creation and changes ---------------------------------------------------------------
