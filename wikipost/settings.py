@@ -89,18 +89,34 @@ class MailSettings:
 
 
 DEFAULT_RATELIMITS: dict[str, dict[str, list[int]]] = {
-    "emailuser": {"ip": [5, 86400], "newbie": [5, 86400], "user": [20, 86400]},
+    # MediaWiki 1.39's $wgRateLimits, in its order (meta=userinfo&uiprop=ratelimits in the
+    # transcripts shows these values for anonymous and autoconfirmed users).
     "edit": {"ip": [8, 60], "newbie": [8, 60], "user": [90, 60]},
-    "badcaptcha": {"ip": [15, 60], "newbie": [15, 60], "user": [30, 60]},
+    "move": {"newbie": [2, 120], "user": [8, 60]},
+    "upload": {"ip": [8, 60], "newbie": [8, 60]},
+    "rollback": {"user": [10, 60], "newbie": [5, 120]},
     "mailpassword": {"ip": [5, 3600]},
+    "emailuser": {"ip": [5, 86400], "newbie": [5, 86400], "user": [20, 86400]},
     "changeemail": {"newbie": [1, 86400], "user": [4, 86400]},
-    "confirmemail": {"newbie": [10, 86400], "user": [20, 86400]},
+    "confirmemail": {"newbie": [1, 86400], "user": [4, 86400]},
+    "purge": {"ip": [30, 60], "user": [30, 60]},
+    "linkpurge": {"ip": [30, 60], "user": [30, 60]},
+    "renderfile": {"ip": [700, 30], "user": [700, 30]},
+    "renderfile-nonstandard": {"ip": [70, 30], "user": [70, 30]},
+    "stashedit": {"ip": [30, 60], "newbie": [30, 60]},
+    "stashbasehtml": {"ip": [5, 60], "newbie": [5, 60]},
+    "changetag": {"ip": [8, 60], "newbie": [8, 60]},
+    "editcontentmodel": {"newbie": [2, 120], "user": [8, 60]},
 }
 
 
 @dataclass(frozen=True)
 class RateLimitSettings:
-    storage: str = setting("memory://", 'Counter storage: "memory://" or "redis://host:port/db".')
+    storage: str = setting(
+        "memory://",
+        'Counter storage: "memory://" (one process), "database" (shared through the store, exact '
+        'across serve --workers) or "redis://host:port/db".',
+    )
     limits: dict[str, dict[str, list[int]]] = setting(
         DEFAULT_RATELIMITS, "action -> group -> [hits, seconds], like $wgRateLimits."
     )

@@ -96,7 +96,7 @@ def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database |
     wiki.drainers.append(wiki.jobs)
     wiki.mailer = build_backend(settings)
     wiki.outbox = Outbox(db, settings, clock)
-    wiki.ratelimiter = RateLimiter(settings)
+    wiki.ratelimiter = RateLimiter(settings, db=db)
     wiki.emailuser = EmailUserService(
         db, settings, clock, wiki.outbox, wiki.ratelimiter, wiki.mailer,
         wake=lambda: wiki.worker.wake() if wiki.worker is not None else None,

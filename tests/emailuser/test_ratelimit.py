@@ -20,16 +20,23 @@ ANON = Actor(id=0, name="127.0.0.1")
 SYSOP = Actor(id=9, name="Admin", groups=("sysop",), rights=frozenset({"noratelimit", "autoconfirmed"}))
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "database-sqlite",
+                        pytest.param("database-postgres", marks=pytest.mark.postgres)])
 def limiter_factory(request: pytest.FixtureRequest) -> Callable[..., RateLimiter]:
     storage = "memory://"
+    db = None
     if request.param == "redis":
         storage = request.getfixturevalue("fresh_redis_url")
+    elif request.param.startswith("database"):
+        # Counters in the store itself: exact across serve --workers and the CLI.
+        storage = "database"
+        make_wiki = request.getfixturevalue("make_wiki")
+        db = (make_wiki(database="postgres") if request.param.endswith("postgres") else make_wiki()).db
 
     def make(**limits: list[int] | dict[str, list[int]]) -> RateLimiter:
         table = {"emailuser": limits} if limits else None
         settings = Settings().replace(ratelimits={"storage": storage, **({"limits": table} if table else {})})
-        limiter = RateLimiter(settings)
+        limiter = RateLimiter(settings, db=db)
         limiter.reset()
         return limiter
 

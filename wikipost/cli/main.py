@@ -77,6 +77,11 @@ def serve(
     import uvicorn
 
     settings: Settings = ctx.obj.settings()
+    if workers > 1 and settings.ratelimits.storage.startswith("memory://"):
+        typer.echo(
+            'error: --workers > 1 needs rate-limit counters every worker shares: set [ratelimits] '
+            'storage = "database" (or a redis:// URL) in the configuration.', err=True)
+        raise typer.Exit(2)
     wiki = open_wiki(ctx)
     wiki.close()
     typer.echo(f"serving {settings.site.script_path}/api.php on http://{host}:{port}")

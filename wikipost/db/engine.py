@@ -1,12 +1,16 @@
 """The database handle every service receives.
 
 SQLite runs in WAL mode with foreign keys on. Writers take ``BEGIN IMMEDIATE`` so two writers
-never deadlock on a lock upgrade, and inside one process a lock serialises them (the Datasette
-single-writer idea) so no thread waits on SQLite's busy loop. PostgreSQL needs neither.
+never deadlock on a lock upgrade. Writers are serialised before they reach SQLite — by a lock
+inside the process (the Datasette single-writer idea) and an ``flock`` on a file beside the
+database across processes (``serve --workers N``, the CLI) — so no writer sleeps in SQLite's
+busy loop, whose back-off waits up to 100 ms. PostgreSQL needs none of this.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +28,9 @@ class Database:
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._write_lock = threading.RLock() if self.is_sqlite else None
+        self._lock_path: str | None = None
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            self._lock_path = f"{parsed.database}.writelock"
         # The read connection of the request running on this thread (see ``scope``).
         self._scoped = threading.local()
         if self.is_sqlite:
@@ -63,19 +70,43 @@ class Database:
         """A write transaction: committed on normal exit, rolled back on an exception."""
         # End this thread's shared read snapshot first: later reads must see this write, and an
         # open snapshot would keep SQLite from checkpointing the WAL at commit.
+        # A write inside a write on the same thread joins the open transaction.
+        current: Connection | None = getattr(self._scoped, "write_conn", None)
+        if current is not None:
+            yield current
+            return
         scoped = getattr(self._scoped, "conn", None)
         if scoped is not None and scoped.in_transaction():
             scoped.rollback()
-        if self._write_lock is not None:
-            with self._write_lock, self.engine.connect() as conn, conn.begin():
-                # pysqlite runs with autocommit at the DBAPI level (see _sqlite_on_connect), so
-                # this is the transaction's real start; IMMEDIATE takes the write lock now, so
-                # a writer in another process can never fail on a lock upgrade.
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-                yield conn
-        else:
-            with self.engine.begin() as conn:
-                yield conn
+        try:
+            if self._write_lock is not None:
+                with self._write_lock, self._process_lock(), self.engine.connect() as conn, \
+                        conn.begin():
+                    # pysqlite runs with autocommit at the DBAPI level (see _sqlite_on_connect),
+                    # so this is the transaction's real start; IMMEDIATE takes SQLite's write
+                    # lock now, so a writer can never fail on a lock upgrade.
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    self._scoped.write_conn = conn
+                    yield conn
+            else:
+                with self.engine.begin() as conn:
+                    self._scoped.write_conn = conn
+                    yield conn
+        finally:
+            self._scoped.write_conn = None
+
+    @contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        """Exclusive across processes (held only inside the in-process lock)."""
+        if self._lock_path is None:
+            yield
+            return
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

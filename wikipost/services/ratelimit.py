@@ -7,8 +7,9 @@ address) and group names (a group's entry replaces ``user`` when it allows a hig
 Users with ``noratelimit`` are exempt.
 
 Counting uses a moving window, exact under concurrency: the memory storage takes a lock per
-hit, Redis runs one Lua script. ``memory://`` counters live in the serving process (the
-embedded mode); with ``redis://…`` every process and the CLI share them.
+hit, Redis runs one Lua script, the ``database`` storage counts in a table under the store's
+write lock. ``memory://`` counters live in the serving process (the embedded mode, one worker);
+with ``redis://…`` or ``database`` every process and the CLI share them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from wikipost.actor import Actor
+from wikipost.db import Database
+from wikipost.services.ratelimit_store import DatabaseStorage
 from wikipost.settings import Settings
 
 RATELIMITED_TEXT = (
@@ -82,13 +85,21 @@ class Bucket:
 
 
 class RateLimiter:
-    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
+    def __init__(self, settings: Settings, storage: Storage | None = None,
+                 db: Database | None = None) -> None:
         self.config: dict[str, dict[str, list[int]]] = settings.ratelimits.limits
         uri = settings.ratelimits.storage
         if storage is None:
-            made = EmbeddedMemoryStorage() if uri.startswith("memory://") else storage_from_string(uri)
-            assert isinstance(made, Storage)  # the synchronous kind
-            storage = made
+            if uri == "database":
+                if db is None:
+                    raise ValueError('[ratelimits] storage = "database" needs the database')
+                longest = max((s for g in self.config.values() for _, s in g.values()), default=1)
+                storage = DatabaseStorage(db, longest_window=longest)
+            else:
+                made = EmbeddedMemoryStorage() if uri.startswith("memory://") \
+                    else storage_from_string(uri)
+                assert isinstance(made, Storage)  # the synchronous kind
+                storage = made
         self.storage: Storage = storage
         self.strategy = MovingWindowRateLimiter(self.storage)
         self.namespace = settings.site.wiki_id
