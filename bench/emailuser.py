@@ -1,20 +1,28 @@
 """Benchmark: accepted action=emailuser requests/s (1 and 8 concurrent clients) against a live
 `wikipost serve` (embedded SQLite store), and end-to-end mails/s out to a local aiosmtpd.
 
-    .venv/bin/python bench/emailuser.py [--requests 2000] [--mails 3000]
+    .venv/bin/python bench/emailuser.py [--requests 2000] [--mails 3000] [--workers 1]
 
 Prints requests/s with p50/p95 latency per concurrency, then mails/s from the outbox into SMTP.
-Uses the test harness's real server and SMTP sink (tests/live.py, tests/mail/sink.py).
+When ``wrk`` is installed (Debian package ``wrk``) the request rates are measured with it too:
+a Python client costs more CPU per request than the server does, so on a 2-core machine it,
+not the server, would set the figure. Uses the test harness's real server and SMTP sink
+(tests/live.py, tests/mail/sink.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +80,58 @@ def run_clients(concurrency: int, total: int, tag: str) -> tuple[float, list[flo
     return time.perf_counter() - start, latencies
 
 
+WRK_SCRIPT = r"""
+counter = 0
+function init(args) cookie = os.getenv("WP_COOKIE"); token = os.getenv("WP_TOKEN") end
+function request()
+  counter = counter + 1
+  local body = "action=emailuser&format=json&target=Bob&text=Benchmark%20mail.&subject=wrk-"
+    .. counter .. "-" .. math.random(1, 1000000000) .. "&token=" .. token
+  return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded",
+                                  ["Cookie"] = cookie}, body)
+end
+bad = 0
+function response(status, headers, body)
+  if body ~= '{"emailuser":{"result":"Success"}}' then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  io.write(string.format("WRK %d %d %.3f %.3f %.3f\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.errors.status))
+end
+"""
+
+
+def run_wrk(connections: int, seconds: int) -> str:
+    """Requests/s and latency of emailuser measured by wrk, one logged-in session."""
+    session, csrf = login()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    env = dict(os.environ, WP_COOKIE=cookie, WP_TOKEN=urllib.parse.quote(csrf))
+    threads = "1" if connections == 1 else "2"
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", script.name,
+                          API], env=env, capture_output=True, text=True, check=True).stdout
+    os.unlink(script.name)
+    match = re.search(r"WRK (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
+    if not match:
+        return f"wrk gave no summary:\n{out}"
+    total, micros, p50, p95, errors = match.groups()
+    rate = int(total) / (int(micros) / 1e6)
+    return (f"emailuser accepted (wrk), {connections} connection(s): {rate:8.0f} req/s  "
+            f"p50 {float(p50):6.2f} ms  p95 {float(p95):6.2f} ms  "
+            f"({total} requests, {int(float(errors))} non-2xx)")
+
+
+def wait_until_outbox_empty(server: Any, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with server.open_wiki() as wiki:
+            counts = wiki.outbox.counts()
+        if not counts.get("queued") and not counts.get("sending"):
+            return
+        time.sleep(0.5)
+
+
 def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100)[int(p) - 1] * 1000
 
@@ -81,11 +141,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--mails", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--seconds", type=int, default=10, help="wrk run length")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, Sink() as sink:
         config: dict[str, dict[str, Any]] = {"mail": {"backend": "smtp", "smtp_port": sink.port},
                   "ratelimits": {"emailuser": {"user": [10**9, 86400]}}}
-        server = start_live_server(Path(tmp), config, start=False)
+        if args.workers > 1:
+            config["ratelimits"]["storage"] = "database"
+        server = start_live_server(Path(tmp), config, start=False, workers=args.workers)
         server.cli("user", "create", "Alice", "--password", "alice-bench-pass",
                    "--email", "alice@bench.test", "--confirmed")
         server.cli("user", "create", "Bob", "--password", "bob-bench-pass",
@@ -96,11 +160,16 @@ def main() -> None:
         API = server.api_url
         try:
             run_clients(2, 100, "warmup")
+            print(f"server: {args.workers} worker process(es), SQLite store, smtp backend")
+            if shutil.which("wrk"):
+                for connections in (1, 8):
+                    print(run_wrk(connections, args.seconds))
             for concurrency in (1, 8):
                 elapsed, lat = run_clients(concurrency, args.requests, f"c{concurrency}")
                 print(f"emailuser accepted, {concurrency} client(s): {len(lat) / elapsed:8.0f} req/s"
                       f"  p50 {pct(lat, 50):6.2f} ms  p95 {pct(lat, 95):6.2f} ms  ({len(lat)} requests)")
             sink.handler.wait_for(100 + 2 * args.requests, timeout=300)
+            wait_until_outbox_empty(server)
             # End to end: requests in, mails out through the outbox into SMTP.
             already = len(sink.received)
             start = time.perf_counter()
@@ -111,6 +180,17 @@ def main() -> None:
             print(f"end to end, 8 clients: {len(lat)} mails delivered to SMTP in {total:.2f} s "
                   f"= {len(lat) / total:.0f} mails/s (requests took {elapsed:.2f} s)")
             del first_arrival
+            if shutil.which("wrk"):
+                # The same with wrk as the client: requests for --seconds, then until all are out.
+                wait_until_outbox_empty(server)
+                already = len(sink.received)
+                start = time.perf_counter()
+                line = run_wrk(8, args.seconds)
+                wait_until_outbox_empty(server)
+                total = time.perf_counter() - start
+                delivered = len(sink.received) - already
+                print(f"end to end (wrk), 8 connections: {delivered} mails accepted and delivered to "
+                      f"SMTP in {total:.2f} s = {delivered / total:.0f} mails/s\n    ({line.strip()})")
             # Drain throughput alone: queue with SMTP down, then measure delivery of the backlog.
             with server.open_wiki() as wiki:
                 counts = wiki.outbox.counts()
