@@ -8,6 +8,7 @@ from sqlalchemy import Connection, and_, case, or_, select
 
 from wikipost.api.context import ApiContext
 from wikipost.api.errors import ApiError
+from wikipost.api.listing import badcontinue
 from wikipost.api.module import QueryModule
 from wikipost.api.modules.query import query_result
 from wikipost.api.params import Param
@@ -17,8 +18,6 @@ from wikipost.db.schema.pages import categorylinks, pages
 from wikipost.namespaces import CATEGORY
 from wikipost.services.titles import InvalidTitle, Title
 
-BADCONTINUE = ("badcontinue", "Invalid continue param. You should pass the original value "
-               "returned by the previous query.")
 TYPES = ("page", "subcat", "file")
 
 
@@ -109,7 +108,7 @@ class QueryCategoryMembers(QueryModule):
             key = bytes.fromhex(hexkey)
             pid = int(pid_text)
         except (ValueError, IndexError):
-            raise ApiError(*BADCONTINUE) from None
+            raise badcontinue() from None
         if desc:
             return or_(type_rank < rank, and_(type_rank == rank, or_(
                 categorylinks.c.sortkey < key,

@@ -5,21 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 
 from wikipost.api.context import ApiContext
 from wikipost.api.errors import ApiError
+from wikipost.api.listing import page_rows, time_window
 from wikipost.api.module import QueryModule
 from wikipost.api.modules.query import query_result
 from wikipost.api.params import Param
 from wikipost.api.result import ResultList
-from wikipost.clock import iso8601, mw_timestamp, parse_iso8601
+from wikipost.clock import iso8601
 from wikipost.db.schema.pages import change_tags, logging, pages
 from wikipost.services.comments import format_comment
 from wikipost.services.logs import LOG_TYPES
-
-BADCONTINUE = ("badcontinue", "Invalid continue param. You should pass the original value "
-               "returned by the previous query.")
 
 
 def log_params(raw: str) -> dict[str, Any]:
@@ -62,7 +60,6 @@ class QueryLogEvents(QueryModule):
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         props = set(params["prop"] or [])
-        newer = params["dir"] == "newer"
         q = select(logging, pages.c.id.label("current_page")).outerjoin(
             pages, and_(pages.c.namespace == logging.c.namespace, pages.c.dbkey == logging.c.dbkey))
         if params["type"]:
@@ -84,37 +81,9 @@ class QueryLogEvents(QueryModule):
         if params["tag"]:
             q = q.where(logging.c.id.in_(select(change_tags.c.log_id)
                                          .where(change_tags.c.tag == params["tag"])))
-        for key, lower in (("start", newer), ("end", not newer)):
-            if params[key]:
-                stamp = parse_iso8601(params[key])
-                if stamp is None:
-                    raise ApiError("badtimestamp", f'Invalid value "{params[key]}" for timestamp '
-                                   f'parameter "le{key}".')
-                q = q.where(logging.c.timestamp >= stamp if lower else logging.c.timestamp <= stamp)
-        if params["continue"]:
-            try:
-                ts_text, id_text = params["continue"].split("|")
-                stamp = parse_iso8601(ts_text)
-                log_id = int(id_text)
-                if stamp is None:
-                    raise ValueError
-            except ValueError:
-                raise ApiError(*BADCONTINUE) from None
-            ts = int(stamp)
-            q = q.where(or_(logging.c.timestamp > ts, and_(logging.c.timestamp == ts,
-                                                           logging.c.id >= log_id))
-                        if newer else
-                        or_(logging.c.timestamp < ts, and_(logging.c.timestamp == ts,
-                                                           logging.c.id <= log_id)))
-        keys = (logging.c.timestamp, logging.c.id)
-        q = q.order_by(*[k.asc() if newer else k.desc() for k in keys]).limit(params["limit"] + 1)
+        q = time_window(q, logging.c.timestamp, logging.c.id, params, "le")
         with ctx.wiki.db.read() as conn:
-            rows = list(conn.execute(q))
-            if len(rows) > params["limit"]:
-                nxt = rows[params["limit"]]
-                ctx.result["continue"] = {"lecontinue": f"{mw_timestamp(nxt.timestamp)}|{nxt.id}",
-                                          "continue": "-||"}
-                rows = rows[: params["limit"]]
+            rows = page_rows(ctx, conn, q, params["limit"], "le")
             out = [self._entry(ctx, conn, r, props) for r in rows]
         query_result(ctx)["logevents"] = ResultList(out, "item")
 

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from wikipost.api.context import ApiContext
 from wikipost.api.errors import ApiError
+from wikipost.api.listing import page_rows, time_window
 from wikipost.api.module import QueryModule
 from wikipost.api.modules.query import query_result
 from wikipost.api.modules.query_logevents import log_params, params_for_output
 from wikipost.api.params import Param
 from wikipost.api.result import ResultList
-from wikipost.clock import iso8601, mw_timestamp, parse_iso8601
+from wikipost.clock import iso8601
 from wikipost.db.schema.pages import change_tags, recentchanges
 from wikipost.services.comments import format_comment
 
-BADCONTINUE = ("badcontinue", "Invalid continue param. You should pass the original value "
-               "returned by the previous query.")
 SHOW = ("minor", "!minor", "bot", "!bot", "anon", "!anon", "redirect", "!redirect", "patrolled",
         "!patrolled", "unpatrolled", "autopatrolled", "!autopatrolled")
 SHOW_COLUMNS = {"minor": "minor", "bot": "bot", "redirect": "redirect"}
@@ -55,7 +54,6 @@ class QueryRecentChanges(QueryModule):
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         props = set(params["prop"] or [])
-        newer = params["dir"] == "newer"
         rc = recentchanges
         q = select(rc).where(rc.c.type.in_(params["type"] or ["edit", "new", "log"]))
         show = set(params["show"] or [])
@@ -85,35 +83,9 @@ class QueryRecentChanges(QueryModule):
         if params["tag"]:
             q = q.where(rc.c.id.in_(select(change_tags.c.rc_id)
                                     .where(change_tags.c.tag == params["tag"])))
-        for key, lower in (("start", newer), ("end", not newer)):
-            if params[key]:
-                stamp = parse_iso8601(params[key])
-                if stamp is None:
-                    raise ApiError("badtimestamp", f'Invalid value "{params[key]}" for timestamp '
-                                   f'parameter "rc{key}".')
-                q = q.where(rc.c.timestamp >= stamp if lower else rc.c.timestamp <= stamp)
-        if params["continue"]:
-            try:
-                ts_text, id_text = params["continue"].split("|")
-                stamp = parse_iso8601(ts_text)
-                rc_id = int(id_text)
-                if stamp is None:
-                    raise ValueError
-            except ValueError:
-                raise ApiError(*BADCONTINUE) from None
-            ts = int(stamp)
-            q = q.where(or_(rc.c.timestamp > ts, and_(rc.c.timestamp == ts, rc.c.id >= rc_id))
-                        if newer else
-                        or_(rc.c.timestamp < ts, and_(rc.c.timestamp == ts, rc.c.id <= rc_id)))
-        keys = (rc.c.timestamp, rc.c.id)
-        q = q.order_by(*[k.asc() if newer else k.desc() for k in keys]).limit(params["limit"] + 1)
+        q = time_window(q, rc.c.timestamp, rc.c.id, params, "rc")
         with ctx.wiki.db.read() as conn:
-            rows = list(conn.execute(q))
-            if len(rows) > params["limit"]:
-                nxt = rows[params["limit"]]
-                ctx.result["continue"] = {"rccontinue": f"{mw_timestamp(nxt.timestamp)}|{nxt.id}",
-                                          "continue": "-||"}
-                rows = rows[: params["limit"]]
+            rows = page_rows(ctx, conn, q, params["limit"], "rc")
             out = [self._entry(ctx, conn, r, props) for r in rows]
         query_result(ctx)["recentchanges"] = ResultList(out, "rc")
 
