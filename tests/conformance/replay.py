@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, quote
 
 import requests
 
+from tests.conformance.gaps import CSRF
 from tests.live import LiveServer
 
 GENUINE = re.compile(r"^[0-9a-f]{32}([0-9a-f]{8})(\+\\)?$")
@@ -91,13 +92,15 @@ class Replayer:
         out = dict(values)
         for key, kind in TOKEN_KEYS.items():
             value = out.get(key)
-            if not genuine_token(value):
+            if value == CSRF:
+                kind = "csrf"
+            elif not genuine_token(value):
                 continue
             kind = kind or ("login" if action in LOGIN_ACTIONS else "csrf")
             token = self.fetch_token(session_name, kind)
             if token is None:
                 continue
-            out[key] = token if str(value).endswith("+\\") else token.removesuffix("+\\")
+            out[key] = token if value == CSRF or str(value).endswith("+\\") else token.removesuffix("+\\")
         return out
 
     # --- notes ------------------------------------------------------------------------------

@@ -59,3 +59,50 @@ def test_genuine_tokens_are_told_from_deliberately_wrong_ones() -> None:
     assert not genuine_token("0123456789abcdef0123456789abcdef01234567+\\")
     assert not genuine_token("+\\")
     assert not genuine_token(None)
+
+
+def test_ids_in_continuations_pages_keys_and_signatures_may_differ() -> None:
+    expected = {"continue": {"rvcontinue": "20261124204940|27", "continue": "||"},
+                "query": {"pages": {"12": {"pageid": 12, "title": "A", "lastrevid": 40},
+                                    "-1": {"title": "B", "missing": ""}}},
+                "text": "Hi [[User:X|X]] 20:49, 24 November 2026 (UTC) "
+                        "<!-- list at /w/index.php?title=L&oldid=186 -->"}
+    got = {"continue": {"rvcontinue": "20270101000000|31", "continue": "||"},
+           "query": {"pages": {"15": {"pageid": 15, "title": "A", "lastrevid": 44},
+                               "-1": {"title": "B", "missing": ""}}},
+           "text": "Hi [[User:X|X]] 09:05, 1 December 2027 (UTC) "
+                   "<!-- list at /w/index.php?title=L&oldid=190 -->"}
+    assert compare_response(_record(expected), 200, JSON, json.dumps(got)).matched
+    renamed = {**got, "query": {"pages": {"15": {"pageid": 15, "title": "C", "lastrevid": 44},
+                                          "-1": {"title": "B", "missing": ""}}}}
+    assert not compare_response(_record(expected), 200, JSON, json.dumps(renamed)).matched
+    other_key = {**got, "continue": {"rvcontinue": "20270101000000|31|x", "continue": "||"}}
+    assert not compare_response(_record(expected), 200, JSON, json.dumps(other_key)).matched
+
+
+def test_delivery_order_is_compared_order_free() -> None:
+    from tests.conformance.delivery_order import canonical
+
+    def rev(user: str, comment: str, content: str) -> dict[str, Any]:
+        return {"user": user, "comment": comment, "size": len(content), "slots": {"main": {
+            "content": content}}}
+
+    seed, d = "Seed.", "MediaWiki message delivery"
+    one, two = "== One ==\n\nA.", "== Two ==\n\nB."
+    theirs = [rev("Admin", "seed", seed), rev(d, "two", f"{seed}\n\n{two}"),
+              rev(d, "one", f"{seed}\n\n{two}\n\n{one}")]
+    ours = [rev("Admin", "seed", seed), rev(d, "one", f"{seed}\n\n{one}"),
+            rev(d, "two", f"{seed}\n\n{one}\n\n{two}")]
+    assert canonical({"revisions": theirs}) == canonical({"revisions": ours})
+    wrong = [rev("Admin", "seed", seed), rev(d, "one", f"{seed}\n\n{one}"),
+             rev(d, "two", f"{seed}\n\n{one}\n\n== Two ==\n\nC.")]
+    assert canonical({"revisions": theirs}) != canonical({"revisions": wrong})
+
+
+def test_spec_allowed_answer_replaces_an_internal_error() -> None:
+    record = _record({"error": {"code": "internal_api_error_ErrorPageError", "info": "[ab] Caught",
+                                "errorclass": "ErrorPageError"}}, "internal_api_error_ErrorPageError",
+                     name="edit.contentmodel.section_new_on_list")
+    rewritten = apply_decisions(record)
+    assert rewritten["body"]["error"]["code"] == "sectionsnotsupported"
+    assert rewritten["headers"]["mediawiki-api-error"] == "sectionsnotsupported"

@@ -30,6 +30,8 @@ class ApiContext:
     # True for origin=*, callback= or Treat-as-Untrusted: anonymous, no tokens, no login.
     lacks_same_origin: bool = False
     response_headers: dict[str, str] = field(default_factory=dict)
+    # Limits given as "max", by module name: reported as "limits" when the module runs (ApiBase).
+    parsed_limits: dict[str, int] = field(default_factory=dict)
     # Top-level result keys that existed when the first warning was added. MediaWiki adds
     # "warnings", "continue" and "batchcomplete" on top of the result, so whichever of them
     # came later comes first in the output (see ApiMain._success).

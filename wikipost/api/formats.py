@@ -78,7 +78,24 @@ def _xml_element(name: str, value: Any, out: list[str]) -> None:
             if key.startswith("_"):
                 continue
             node = dict(item) if isinstance(item, dict) else {"*": item, "_content": "*"}
-            _xml_element(element, {keyname: key, **node}, out)
+            # The key comes after the item's own attributes: <slot contentmodel=… role="main">.
+            _xml_element(element, {**node, keyname: key}, out)
+        out.append(f"</{name}>")
+        return
+    if "_element" in value:
+        # An assoc array with an indexed tag name (query.pages keyed by page id in fv1): each item
+        # is an <element>; ApiFormatXml keeps its key in an "_idx" attribute, or in the item's own
+        # key attribute (``_kvpkeyname``, e.g. a namespace's "id") when the item carries one.
+        element = value["_element"]
+        keyname = value.get("_kvpkeyname", "_idx")
+        out.append(f"<{name}>")
+        for key, item in value.items():
+            if key.startswith("_"):
+                continue
+            node = dict(item) if isinstance(item, dict) else {"*": item, "_content": "*"}
+            if keyname not in node:
+                node = {keyname: key, **node}
+            _xml_element(element, node, out)
         out.append(f"</{name}>")
         return
     content_key = value.get("_content")
@@ -88,7 +105,7 @@ def _xml_element(name: str, value: Any, out: list[str]) -> None:
     children: list[str] = []
     text_content: str | None = None
     for key, item in value.items():
-        if key.startswith("_"):
+        if key.startswith("_") and key != "_idx":
             continue
         if key == content_key or (key == "*" and content_key is None):
             if isinstance(item, bool):

@@ -60,8 +60,12 @@ def _integer(param: Param, full: str, raw: str, ctx: ApiContext) -> int:
     text = raw.strip()
     if param.type == "limit" and text == "max":
         high = ctx.actor.has_right("apihighlimits") and param.highmax is not None
-        top = param.highmax if high else param.max
-        return int(top or 0)
+        top = int((param.highmax if high else param.max) or 0)
+        # ApiBase: a limit given as "max" is reported as "limits": {module: value} (written when
+        # the module runs, see query.py); a module that lowers it (prop=revisions with content)
+        # overwrites the entry.
+        ctx.parsed_limits[ctx.module_path.rsplit("+", 1)[-1]] = top
+        return top
     try:
         value = int(text)
     except ValueError:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
@@ -106,6 +106,15 @@ class BatchContext:
     users: set[str]
     restricted: set[int]  # page ids with protection rows
     protected_titles: set[tuple[int, str]]  # create-protected titles
+    # Pages this batch edited: their prefetched records (latest revision, length) are stale, and
+    # a batch may hold deliveries of several sends to the same page.
+    edited: set[tuple[int, str]] = field(default_factory=set)
+
+    def page(self, conn: Connection, pages: Any, title: Any) -> Any:
+        key = (title.namespace, title.dbkey)
+        if key in self.edited:
+            return pages.get_page(conn, title)
+        return self.pages.get(key)
 
     def may_be_protected(self, title: Any, page: Any) -> bool:
         if page is not None:
@@ -272,12 +281,12 @@ class DeliveryHandler:
             return Outcome("skipped", "skipbadns")
         if title.namespace == USER and not title.interwiki:
             title = title.talk_page()
-        page = context.pages.get((title.namespace, title.dbkey))
+        page = context.page(conn, pages, title)
         if page is not None and page.is_redirect:
             redirected = pages.redirect_target(conn, page.id)
             if redirected is not None and not redirected.interwiki:
                 title = redirected.with_fragment("") if redirected.fragment else redirected
-                page = context.pages.get((title.namespace, title.dbkey))
+                page = context.page(conn, pages, title)
                 if page is None:
                     page = pages.get_page(conn, title)
         if not title.can_exist or not (title.is_talk or title.namespace in NAMESPACES_TO_POST_IN):
@@ -322,6 +331,7 @@ class DeliveryHandler:
         except ApiError as err:
             self._log(conn, actor, title, "failure", send.subject, reason=err.code)
             return Outcome("failed", err.code)
+        context.edited.add((title.namespace, title.dbkey))
         return Outcome("delivered", "", result.rev_id)
 
 def register_massmessage_jobs(service: MassMessageService, queue: Any, *, protection: Any = None,

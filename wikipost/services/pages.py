@@ -48,6 +48,12 @@ _RECENT_TEXTS = (select(revisions.c.text).where(revisions.c.page_id == bindparam
 _REDIRECT_OF = select(redirects).where(redirects.c.page_id == bindparam("b_page"))
 _CATEGORIES_OF = select(categorylinks).where(categorylinks.c.page_id == bindparam("b_page"))
 _INSERT_PAGE = insert(pages)
+# $wgManualRevertSearchRadius: an edit restoring one of the page's 15 latest revisions (its own
+# included, so 14 earlier ones) is a manual revert (EditResultBuilder, RevisionStore).
+MANUAL_REVERT_RADIUS = 15
+_RECENT_SHA1S = (select(revisions.c.sha1).where(revisions.c.page_id == bindparam("b_page"))
+                 .order_by(revisions.c.timestamp.desc(), revisions.c.id.desc())
+                 .limit(MANUAL_REVERT_RADIUS - 1))
 _INSERT_REVISION = insert(revisions)
 _UPDATE_PAGE = update(pages).where(pages.c.id == bindparam("b_page"))
 _INSERT_RC = insert(recentchanges)
@@ -274,6 +280,9 @@ class PageService:
         minor = minor and page is not None
         size = len(new_text.encode())
         sha1 = sha1_hex(new_text)
+        if page is not None and not {"mw-undo", "mw-rollback"} & set(all_tags) and sha1 in (
+                conn.execute(_RECENT_SHA1S, {"b_page": page.id}).scalars()):
+            all_tags.append("mw-manual-revert")
         expanded = self._expand(conn, new_text) if model == "wikitext" else ""
         is_article = (title.namespace == MAIN and new_target is None and model == "wikitext"
                       and wikitext.has_wiki_link(expanded, self.titles))

@@ -14,6 +14,7 @@ from wikipost.api.module import ApiModule
 from wikipost.api.params import Param
 from wikipost.api.result import ResultList
 from wikipost.services import massmessage_lists as lists
+from wikipost.services.ratelimit import RATELIMITED_TEXT
 
 
 class EditMassMessageList(ApiModule):
@@ -62,6 +63,9 @@ class EditMassMessageList(ApiModule):
                 errors = wiki.protection.edit_errors(conn, ctx.actor, page.title, page)
                 if errors:
                     raise ApiError.many(errors)
+                # The internal action=edit counts against $wgRateLimits['edit'] like any edit.
+                if not wiki.ratelimiter.hit("edit", ctx.actor, ctx.request.client_ip):
+                    raise ApiError("ratelimited", RATELIMITED_TEXT)
                 wiki.pages.save(conn, title=page.title, actor=ctx.actor,
                                 text=lists.serialize_list(change.new_data),
                                 summary=lists.edit_summary(change), page=page)

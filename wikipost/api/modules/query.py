@@ -60,7 +60,13 @@ class Query(ApiModule):
         wants_pages = any(params[k] for k in ("titles", "pageids", "revids", "generator"))
         if pageset is not None and (wants_pages or params["prop"]):
             pageset.execute(ctx, params)
+        generator = params["generator"]
+        if generator in ctx.parsed_limits and generator not in {m.name for m in modules}:
+            report_limit(ctx, generator)
         for module, module_params in validated:
+            # MediaWiki reads a submodule's parameters when it runs: its parsed limit lands after
+            # whatever the page set wrote ("query" first for titles=, "limits" first for a list).
+            report_limit(ctx, module.name)
             saved = ctx.module_path
             ctx.module_path = module.path()
             try:
@@ -72,6 +78,12 @@ class Query(ApiModule):
         # A prop module that continues (rvcontinue) leaves the batch incomplete.
         if not ctx.__dict__.pop("batch_incomplete", False):
             ctx.result["batchcomplete"] = True
+
+
+def report_limit(ctx: ApiContext, name: str) -> None:
+    """``"limits": {name: n}`` for a limit the request gave as "max"."""
+    if name in ctx.parsed_limits:
+        ctx.result.setdefault("limits", {})[name] = ctx.parsed_limits[name]
 
 
 def query_result(ctx: ApiContext) -> dict[str, Any]:

@@ -72,7 +72,10 @@ class QueryRevisions(QueryModule):
         limit = params["limit"]
         if raw_limit == "max":
             limit = cap
-            ctx.result.setdefault("limits", {})["revisions"] = cap
+            if pages or resolved.revids:
+                # 1.39 lowers the parsed limit only when there is something to list; for missing
+                # pages alone it returns early and the parameter's own maximum stays reported.
+                ctx.result.setdefault("limits", {})["revisions"] = cap
         elif limit is not None:
             limit = min(limit, cap)
         with ctx.wiki.db.read() as conn:

@@ -189,7 +189,8 @@ class QuerySiteinfo(QueryModule):
         return data
 
     def _namespaces(self, ctx: ApiContext, params: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"_element": "ns"}  # keyed by id in JSON, <ns> items in XML
+        # Keyed by id in JSON; <ns id="…"> items in XML (the id attribute carries the key).
+        out: dict[str, Any] = {"_element": "ns", "_kvpkeyname": "id"}
         for ns in Namespaces(ctx.wiki.settings.site.name).all():
             item: dict[str, Any] = {"id": ns.id, "case": "first-letter", "name": ns.name,
                                     "_content": "name", "subpages": ns.subpages}
