@@ -32,6 +32,10 @@ class ApiContext:
     response_headers: dict[str, str] = field(default_factory=dict)
     # Limits given as "max", by module name: reported as "limits" when the module runs (ApiBase).
     parsed_limits: dict[str, int] = field(default_factory=dict)
+    # action=query: the pages titles=/pageids=/revids=/generator= resolved to (a
+    # services.pageset.Resolved), and whether a prop module stopped early (no batchcomplete).
+    pageset: Any = None
+    batch_incomplete: bool = False
     # Top-level result keys that existed when the first warning was added. MediaWiki adds
     # "warnings", "continue" and "batchcomplete" on top of the result, so whichever of them
     # came later comes first in the output (see ApiMain._success).

@@ -41,7 +41,7 @@ class Resolved:
 
 def resolved_pages(ctx: ApiContext) -> Resolved:
     """The pageset of this request (empty when the query named no pages)."""
-    value = ctx.__dict__.get("pageset")
+    value = ctx.pageset
     return value if isinstance(value, Resolved) else Resolved()
 
 
@@ -58,7 +58,7 @@ class PageSet:
             raise ApiError("multisource",
                            f'The "{sources[1]}" parameter cannot be used with "{sources[0]}".')
         resolved = Resolved()
-        ctx.__dict__["pageset"] = resolved
+        ctx.pageset = resolved
         query: dict[str, Any] = ctx.result.setdefault("query", {})
         fv2 = ctx.formatversion == 2
         with ctx.wiki.db.read() as conn:

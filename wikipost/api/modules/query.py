@@ -76,7 +76,7 @@ class Query(ApiModule):
         # Added last, as ApiQuery does: with ADD_ON_TOP it then precedes continue and any
         # warning the submodules gave (ApiMain._success orders the top-level keys).
         # A prop module that continues (rvcontinue) leaves the batch incomplete.
-        if not ctx.__dict__.pop("batch_incomplete", False):
+        if not ctx.batch_incomplete:
             ctx.result["batchcomplete"] = True
 
 

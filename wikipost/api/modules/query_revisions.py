@@ -131,7 +131,7 @@ class QueryRevisions(QueryModule):
             nxt = rows[limit]
             ctx.result["continue"] = {"rvcontinue": f"{mw_timestamp(nxt.timestamp)}|{nxt.id}",
                                       "continue": "||"}
-            ctx.__dict__["batch_incomplete"] = True
+            ctx.batch_incomplete = True
             rows = rows[:limit]
         return [revision_record(r) for r in rows]
 
