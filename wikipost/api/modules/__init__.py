@@ -22,6 +22,7 @@ from wikipost.api.modules.query_categorymembers import QueryCategoryMembers
 from wikipost.api.modules.query_info import QueryInfo
 from wikipost.api.modules.query_logevents import QueryLogEvents
 from wikipost.api.modules.query_massmessagestatus import QueryMassMessageStatus
+from wikipost.api.modules.query_mmcontent import QueryMMContent
 from wikipost.api.modules.query_recentchanges import QueryRecentChanges
 from wikipost.api.modules.query_revisions import QueryRevisions
 from wikipost.api.modules.query_siteinfo import QuerySiteinfo
@@ -49,6 +50,7 @@ ALL_MODULES: list[type[ApiModule]] = [
     MassMessage,
     EditMassMessageList,
     QueryMassMessageStatus,
+    QueryMMContent,
     Edit,
     Protect,
     Delete,
