@@ -5,6 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 DATA_DIR ?= ./var
+# `make run` writes $(DATA_DIR)/make-run.toml so that the wiki's canonical URL ([site] server:
+# siteinfo, links in mails, MassMessage's local site) follows HOST and PORT; CONFIG=FILE (or
+# WIKIPOST_CONFIG) uses your own configuration file instead.
+CONFIG ?= $(WIKIPOST_CONFIG)
+RUN_CONFIG := $(if $(CONFIG),$(CONFIG),$(DATA_DIR)/make-run.toml)
 
 .PHONY: venv run test lint conformance bench clean
 
@@ -19,9 +24,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 venv: $(VENV)/.installed
 
 run: venv
-	$(BIN)/wikipost --data-dir $(DATA_DIR) init
-	$(BIN)/wikipost --data-dir $(DATA_DIR) demo-admin
-	$(BIN)/wikipost --data-dir $(DATA_DIR) serve --host $(HOST) --port $(PORT)
+ifeq ($(CONFIG),)
+	@mkdir -p $(DATA_DIR)
+	@printf '# Written by make run: the canonical URL follows HOST and PORT.\n[site]\nserver = "http://%s:%s"\n' \
+		'$(HOST)' '$(PORT)' > $(RUN_CONFIG)
+endif
+	$(BIN)/wikipost --data-dir $(DATA_DIR) --config $(RUN_CONFIG) init
+	$(BIN)/wikipost --data-dir $(DATA_DIR) --config $(RUN_CONFIG) demo-admin
+	$(BIN)/wikipost --data-dir $(DATA_DIR) --config $(RUN_CONFIG) serve --host $(HOST) --port $(PORT)
 
 test: venv
 	$(BIN)/ruff check wikipost tests bench

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from starlette.testclient import TestClient
@@ -64,13 +65,21 @@ def make_wiki(
 # --- real servers (tests/servers.py): installed with apt-get when missing, else skipped loudly ---
 
 
+def unavailable(reason: str) -> NoReturn:
+    """Skip (a developer machine without the server), but fail under CI: a CI run that silently
+    skipped the PostgreSQL/Redis tests would be green without having tested them."""
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        pytest.fail(f"{reason} (CI is set: the real servers are required)", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A real PostgreSQL on 127.0.0.1 for the whole session."""
     try:
         server = PostgresServer.start()
     except ServerUnavailable as err:
-        pytest.skip(f"NO POSTGRESQL: {err}")
+        unavailable(f"NO POSTGRESQL: {err}")
     yield server
     server.stop()
 
@@ -99,7 +108,7 @@ def redis_server() -> Iterator[RedisServer]:
     try:
         server = RedisServer.start()
     except ServerUnavailable as err:
-        pytest.skip(f"NO REDIS: {err}")
+        unavailable(f"NO REDIS: {err}")
     yield server
     server.stop()
 

@@ -35,16 +35,11 @@ def missing_modules(*paths: str) -> list[str]:
 
 
 def require_modules(*paths: str) -> None:
+    """Fail (not skip: every module has landed, a missing one is a regression) unless registered."""
     missing = missing_modules(*paths)
     if missing:
-        pytest.skip("needs " + ", ".join(
+        pytest.fail("not registered: " + ", ".join(
             f"action={p}" if "+" not in p else p.replace("query+", "query ") for p in missing))
-
-
-def require_cli(server: LiveServer, *command: str) -> None:
-    """Skip unless ``wikipost COMMAND --help`` exists (a CLI command not landed yet)."""
-    if server.cli(*command, "--help", check=False).returncode != 0:
-        pytest.skip(f"needs the `wikipost {' '.join(command)}` command")
 
 
 @dataclass(frozen=True)
@@ -60,8 +55,9 @@ class Account:
 
 def create_account(server: LiveServer, name: str, *, email: str | None = None,
                    groups: tuple[str, ...] = (), bot_password: bool = True) -> Account:
-    """A confirmed-email user (CLI ``user create``) with the bot password ``NAME@mybot``."""
-    require_cli(server, "user", "create")
+    """A confirmed-email user (CLI ``user create``) with the bot password ``NAME@mybot``.
+
+    A missing or failing CLI command raises (``LiveServer.cli`` checks the exit status)."""
     address = email or f"{name.lower()}@anchor.test"
     password = f"{name}-main-password-1"
     args = ["user", "create", name, "--password", password, "--email", address, "--confirmed"]
@@ -69,7 +65,6 @@ def create_account(server: LiveServer, name: str, *, email: str | None = None,
         args += ["--group", group]
     server.cli(*args)
     if bot_password:
-        require_cli(server, "botpassword", "create")
         server.cli("botpassword", "create", name, BOT_APP, "--grants", GRANTS, "--password", BOT_PASSWORD)
     return Account(name, password, address)
 

@@ -136,7 +136,9 @@ def _send_many(server: LiveServer, count: int) -> None:
 def test_sigkill_mid_delivery_loses_nothing(live_server_factory: Callable[..., LiveServer]) -> None:
     total = 60
     chunk = 25  # OutboxDrainer's default: outcomes are recorded per chunk
-    with Sink(delay=0.05) as slow:  # a slow SMTP server: the kill lands mid-delivery
+    # An SMTP server that accepts chunk + 5 mails and then holds the next one unanswered: the
+    # kill lands mid-delivery (and mid-chunk) whatever the machine's speed.
+    with Sink(hold_after=chunk + 5) as slow:
         port = slow.port
         config = {"mail": {"backend": "smtp", "smtp_port": port, "smtp_timeout": 3.0,
                            "retry_base_seconds": 0.2},
@@ -146,10 +148,10 @@ def test_sigkill_mid_delivery_loses_nothing(live_server_factory: Callable[..., L
         prepare(server)
         server.start()
         _send_many(server, total)  # every request answered Success: all 60 are durable
-        slow.handler.wait_for(chunk + 5, timeout=30)
+        assert len(slow.handler.wait_for(chunk + 5, timeout=120)) == chunk + 5, server.log()
         server.kill()  # SIGKILL while a mail is being sent
         first = [r.data for r in slow.received]
-    assert len(first) < total
+    assert len(first) == chunk + 5
     with server.open_wiki() as wiki:
         before = wiki.outbox.counts()
         sent_before = {r.subject for r in wiki.outbox.list("sent")}

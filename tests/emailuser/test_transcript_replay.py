@@ -8,7 +8,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
 from tests.emailuser.helpers import API, AnchorUsers, csrf, login_as, setup_users
@@ -110,7 +109,7 @@ class Replayer:
 
 
 def bot_password_grants_applied(wiki: Wiki, users: AnchorUsers) -> bool:
-    """Whether sessions of a bot password are limited to its grants yet (accounts issue)."""
+    """Whether sessions of a bot password are limited to its grants (Bob@nomail lacks sendemail)."""
     actor = wiki.users.actor_for_session(Session(id="x", user_id=users.bob.id, bot_app="nomail"),
                                          "127.0.0.1")
     return "sendemail" not in actor.rights
@@ -133,17 +132,13 @@ def test_every_emailuser_record_matches(make_wiki: Callable[..., Wiki]) -> None:
     users = setup_users(wiki)
     mails = mails_by_seq()
     problems: list[str] = []
-    pending: list[str] = []
-    grants_applied = bot_password_grants_applied(wiki, users)
+    assert bot_password_grants_applied(wiki, users), "a bot password session has rights beyond its grants"
     compared = 0
     with TestClient(build_app(wiki), base_url="http://127.0.0.1:8081") as client:
         replay = Replayer(wiki, users, client)
         for record in records():
             name = record["name"]
             if name in SMTP_DOWN:
-                continue
-            if record["session"] == "bob_bp_nomail" and not grants_applied:
-                pending.append(name)
                 continue
             if name == "emailuser.ratelimit.first":
                 wiki.ratelimiter.reset()  # the capture's limiter was reset before this probe
@@ -176,5 +171,3 @@ def test_every_emailuser_record_matches(make_wiki: Callable[..., Wiki]) -> None:
             problems += compare_mails(name, got_mails, expected_mails)
     assert compared >= 55
     assert not problems, "\n\n".join(problems)
-    if pending:
-        pytest.xfail(f"bot-password grants not applied to sessions yet (accounts issue): {pending}")

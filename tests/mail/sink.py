@@ -32,6 +32,7 @@ class Received:
 class SinkHandler:
     refuse: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before accepting each mail (a slow server)
+    hold_after: int | None = None  # accept this many mails, then hold each further DATA unanswered
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrived: threading.Condition = field(init=False)
@@ -49,6 +50,11 @@ class SinkHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.hold_after is not None:
+            with self.arrived:
+                held = len(self.received) >= self.hold_after
+            if held:  # a server stuck mid-transaction: the client waits until it gives up
+                await asyncio.Event().wait()  # cancelled when the sink stops
         with self.arrived:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                           bytes(envelope.original_content or envelope.content)))
@@ -79,8 +85,8 @@ class Sink:
 
     def __init__(self, *, refuse: dict[str, str] | None = None, delay: float = 0.0, tls: str = "",
                  cert: tuple[Path, Path] | None = None, auth: tuple[str, str] | None = None,
-                 port: int | None = None) -> None:
-        self.handler = SinkHandler(refuse=dict(refuse or {}), delay=delay)
+                 port: int | None = None, hold_after: int | None = None) -> None:
+        self.handler = SinkHandler(refuse=dict(refuse or {}), delay=delay, hold_after=hold_after)
         self.port = port or free_port()
         self.auth = auth
         self.auth_attempts: list[tuple[str, bool]] = []
