@@ -187,10 +187,12 @@ def register(app: typer.Typer) -> None:
             from wikipost.services.botpasswords import generate_secret
 
             password = generate_secret()[:20]
-            admin = wiki.users.create("Admin", password, groups=("sysop", "bureaucrat"))
+            # A confirmed address, so the demo can send and receive mail (it lands in the maildir).
+            admin = wiki.users.create("Admin", password, email="admin@localhost", confirmed=True,
+                                      groups=("sysop", "bureaucrat"))
             secret = wiki.botpasswords.create(admin.id, "demo", DEMO_GRANTS)
             api = wiki.settings.site.api_url
-            typer.echo(f"Admin account: Admin / {password}")
+            typer.echo(f"Admin account: Admin / {password}  (email admin@localhost, confirmed)")
             typer.echo(f"Bot password:  Admin@demo / {secret}  (grants {', '.join(DEMO_GRANTS)})")
             typer.echo(f"Try: python -c \"import mwclient; s = mwclient.Site('{wiki.settings.site.host}', "
                        f"path='{wiki.settings.site.script_path}/', scheme='http'); "
