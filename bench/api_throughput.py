@@ -38,9 +38,12 @@ def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[by
     env = {**os.environ, "WIKIPOST_DATA_DIR": str(data_dir)}
     exe = str(ROOT / ".venv" / "bin" / "wikipost")
     subprocess.run([exe, "init"], env=env, check=True, capture_output=True)
-    proc = subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", str(workers)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/w/api.php"
     for _ in range(200):
         try:

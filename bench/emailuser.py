@@ -38,13 +38,17 @@ BOT = ("Alice@bench", "benchbotpass0123456789abcdefghijk")
 
 def login() -> tuple[requests.Session, str]:
     s = requests.Session()
-    token = s.get(API, params={"action": "query", "meta": "tokens", "type": "login",
-                               "format": "json"}).json()["query"]["tokens"]["logintoken"]
-    r = s.post(API, data={"action": "login", "lgname": BOT[0], "lgpassword": BOT[1],
-                          "lgtoken": token, "format": "json"}).json()
+    token = s.get(
+        API, params={"action": "query", "meta": "tokens", "type": "login", "format": "json"}
+    ).json()["query"]["tokens"]["logintoken"]
+    r = s.post(
+        API,
+        data={"action": "login", "lgname": BOT[0], "lgpassword": BOT[1], "lgtoken": token, "format": "json"},
+    ).json()
     assert r["login"]["result"] == "Success", r
-    csrf = s.get(API, params={"action": "query", "meta": "tokens",
-                              "format": "json"}).json()["query"]["tokens"]["csrftoken"]
+    csrf = s.get(API, params={"action": "query", "meta": "tokens", "format": "json"}).json()["query"][
+        "tokens"
+    ]["csrftoken"]
     return s, csrf
 
 
@@ -61,9 +65,17 @@ def run_clients(concurrency: int, total: int, tag: str) -> tuple[float, list[flo
         barrier.wait()
         for n in range(per):
             t0 = time.perf_counter()
-            r = s.post(API, data={"action": "emailuser", "target": "Bob",
-                                  "subject": f"{tag} {i}-{n}", "text": "Benchmark mail.",
-                                  "token": csrf, "format": "json"})
+            r = s.post(
+                API,
+                data={
+                    "action": "emailuser",
+                    "target": "Bob",
+                    "subject": f"{tag} {i}-{n}",
+                    "text": "Benchmark mail.",
+                    "token": csrf,
+                    "format": "json",
+                },
+            )
             mine.append(time.perf_counter() - t0)
             if r.text != '{"emailuser":{"result":"Success"}}':
                 raise RuntimeError(r.text)
@@ -108,20 +120,26 @@ def run_wrk(connections: int, seconds: int) -> str:
     cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
-    env = dict(os.environ, WP_COOKIE=cookie, WP_TOKEN=urllib.parse.quote(csrf),
-               WP_RUN=f"{time.time_ns()}")
+    env = dict(os.environ, WP_COOKIE=cookie, WP_TOKEN=urllib.parse.quote(csrf), WP_RUN=f"{time.time_ns()}")
     threads = "1" if connections == 1 else "2"
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", script.name,
-                          API], env=env, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", script.name, API],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     os.unlink(script.name)
     match = re.search(r"WRK (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
     if not match:
         return f"wrk gave no summary:\n{out}"
     total, micros, p50, p95, errors = match.groups()
     rate = int(total) / (int(micros) / 1e6)
-    return (f"emailuser accepted (wrk), {connections} connection(s): {rate:8.0f} req/s  "
-            f"p50 {float(p50):6.2f} ms  p95 {float(p95):6.2f} ms  "
-            f"({total} requests, {int(float(errors))} non-2xx)")
+    return (
+        f"emailuser accepted (wrk), {connections} connection(s): {rate:8.0f} req/s  "
+        f"p50 {float(p50):6.2f} ms  p95 {float(p95):6.2f} ms  "
+        f"({total} requests, {int(float(errors))} non-2xx)"
+    )
 
 
 def wait_until_outbox_empty(server: Any, timeout: float = 600) -> None:
@@ -146,30 +164,53 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seconds", type=int, default=10, help="wrk run length")
     args = parser.parse_args()
+    if shutil.which("wrk"):
+        embedded_rates(args)
     with tempfile.TemporaryDirectory() as tmp, Sink() as sink:
-        config: dict[str, dict[str, Any]] = {"mail": {"backend": "smtp", "smtp_port": sink.port},
-                  "ratelimits": {"emailuser": {"user": [10**9, 86400]}}}
+        config: dict[str, dict[str, Any]] = {
+            "mail": {"backend": "smtp", "smtp_port": sink.port},
+            "ratelimits": {"emailuser": {"user": [10**9, 86400]}},
+        }
         if args.workers > 1:
             config["ratelimits"]["storage"] = "database"
         server = start_live_server(Path(tmp), config, start=False, workers=args.workers)
-        server.cli("user", "create", "Alice", "--password", "alice-bench-pass",
-                   "--email", "alice@bench.test", "--confirmed")
-        server.cli("user", "create", "Bob", "--password", "bob-bench-pass",
-                   "--email", "bob@bench.test", "--confirmed")
-        server.cli("botpassword", "create", "Alice", "bench", "--grants", "basic,sendemail",
-                   "--password", BOT[1])
+        server.cli(
+            "user",
+            "create",
+            "Alice",
+            "--password",
+            "alice-bench-pass",
+            "--email",
+            "alice@bench.test",
+            "--confirmed",
+        )
+        server.cli(
+            "user",
+            "create",
+            "Bob",
+            "--password",
+            "bob-bench-pass",
+            "--email",
+            "bob@bench.test",
+            "--confirmed",
+        )
+        server.cli(
+            "botpassword", "create", "Alice", "bench", "--grants", "basic,sendemail", "--password", BOT[1]
+        )
         server.start()
         API = server.api_url
         try:
             run_clients(2, 100, "warmup")
-            print(f"server: {args.workers} worker process(es), SQLite store, smtp backend")
-            if shutil.which("wrk"):
-                for connections in (1, 8):
-                    print(run_wrk(connections, args.seconds))
+            print(
+                f"server: {args.workers} worker process(es), SQLite store, smtp backend into an "
+                "aiosmtpd sink in this process"
+            )
             for concurrency in (1, 8):
                 elapsed, lat = run_clients(concurrency, args.requests, f"c{concurrency}")
-                print(f"emailuser accepted, {concurrency} client(s): {len(lat) / elapsed:8.0f} req/s"
-                      f"  p50 {pct(lat, 50):6.2f} ms  p95 {pct(lat, 95):6.2f} ms  ({len(lat)} requests)")
+                print(
+                    f"emailuser accepted, {concurrency} client(s): {len(lat) / elapsed:8.0f} req/s"
+                    f"  p50 {pct(lat, 50):6.2f} ms  p95 {pct(lat, 95):6.2f} ms  ({len(lat)} requests)"
+                )
             sink.handler.wait_for(100 + 2 * args.requests, timeout=300)
             wait_until_outbox_empty(server)
             # End to end: requests in, mails out through the outbox into SMTP.
@@ -179,8 +220,10 @@ def main() -> None:
             elapsed, lat = run_clients(8, args.mails, "e2e")
             got = sink.handler.wait_for(already + len(lat), timeout=600)
             total = time.perf_counter() - start
-            print(f"end to end, 8 clients: {len(lat)} mails delivered to SMTP in {total:.2f} s "
-                  f"= {len(lat) / total:.0f} mails/s (requests took {elapsed:.2f} s)")
+            print(
+                f"end to end, 8 clients: {len(lat)} mails delivered to SMTP in {total:.2f} s "
+                f"= {len(lat) / total:.0f} mails/s (requests took {elapsed:.2f} s)"
+            )
             del first_arrival
             if shutil.which("wrk"):
                 # The same with wrk as the client: requests for --seconds, then until all are out.
@@ -191,8 +234,10 @@ def main() -> None:
                 wait_until_outbox_empty(server)
                 total = time.perf_counter() - start
                 delivered = len(sink.received) - already
-                print(f"end to end (wrk), 8 connections: {delivered} mails accepted and delivered to "
-                      f"SMTP in {total:.2f} s = {delivered / total:.0f} mails/s\n    ({line.strip()})")
+                print(
+                    f"end to end (wrk), 8 connections: {delivered} mails accepted and delivered to "
+                    f"SMTP in {total:.2f} s = {delivered / total:.0f} mails/s\n    ({line.strip()})"
+                )
             # Drain throughput alone: queue with SMTP down, then measure delivery of the backlog.
             with server.open_wiki() as wiki:
                 counts = wiki.outbox.counts()
@@ -200,6 +245,51 @@ def main() -> None:
         finally:
             server.stop()
     drain_bench(args.mails)
+
+
+def embedded_rates(args: argparse.Namespace) -> None:
+    """Accepted requests/s on the embedded store (SQLite, maildir), measured with wrk."""
+    global API
+    with tempfile.TemporaryDirectory() as tmp:
+        config: dict[str, dict[str, Any]] = {
+            "mail": {"backend": "maildir"},
+            "ratelimits": {"emailuser": {"user": [10**9, 86400]}},
+        }
+        if args.workers > 1:
+            config["ratelimits"]["storage"] = "database"
+        server = start_live_server(Path(tmp), config, start=False, workers=args.workers)
+        server.cli(
+            "user",
+            "create",
+            "Alice",
+            "--password",
+            "alice-bench-pass",
+            "--email",
+            "alice@bench.test",
+            "--confirmed",
+        )
+        server.cli(
+            "user",
+            "create",
+            "Bob",
+            "--password",
+            "bob-bench-pass",
+            "--email",
+            "bob@bench.test",
+            "--confirmed",
+        )
+        server.cli(
+            "botpassword", "create", "Alice", "bench", "--grants", "basic,sendemail", "--password", BOT[1]
+        )
+        server.start()
+        API = server.api_url
+        try:
+            run_clients(2, 100, "warmup")
+            print(f"server: {args.workers} worker process(es), embedded store (SQLite, maildir)")
+            for connections in (1, 8):
+                print(run_wrk(connections, args.seconds))
+        finally:
+            server.stop()
 
 
 def drain_bench(count: int) -> None:
@@ -211,8 +301,12 @@ def drain_bench(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, Sink() as sink:
         d = Path(tmp)
         url = sqlite_store(d / "data", d / "tpl")
-        settings = make_settings(d / "data", url, mail={"backend": "smtp", "smtp_port": sink.port},
-                                 ratelimits={"emailuser": {"user": [10**9, 86400]}})
+        settings = make_settings(
+            d / "data",
+            url,
+            mail={"backend": "smtp", "smtp_port": sink.port},
+            ratelimits={"emailuser": {"user": [10**9, 86400]}},
+        )
         wiki = build_wiki(settings, clock=Clock())
         wiki.users.create("Alice", email="alice@bench.test", confirmed=True)
         wiki.users.create("Bob", email="bob@bench.test", confirmed=True)
@@ -225,8 +319,10 @@ def drain_bench(count: int) -> None:
         wiki.background().drain()
         sink.handler.wait_for(count)
         elapsed = time.perf_counter() - start
-        print(f"outbox drain alone: {count} mails over one SMTP connection in {elapsed:.2f} s "
-              f"= {count / elapsed:.0f} mails/s")
+        print(
+            f"outbox drain alone: {count} mails over one SMTP connection in {elapsed:.2f} s "
+            f"= {count / elapsed:.0f} mails/s"
+        )
         wiki.close()
 
 

@@ -35,7 +35,8 @@ def _wiki(data_dir: Path):  # type: ignore[no-untyped-def]
 
     settings = Settings(data_dir=data_dir).replace(
         site={"name": "BenchWiki", "server": "http://127.0.0.1:8081", "wiki_id": "benchwiki"},
-        mail={"backend": "memory"})
+        mail={"backend": "memory"},
+    )
     wiki = build_wiki(settings)
     upgrade(wiki.db)
     return wiki
@@ -48,15 +49,31 @@ def phase_setup(data_dir: Path, size: int) -> dict[str, float]:
     now = int(time.time())
     with wiki.db.write() as conn:
         for start in range(0, size, 5000):
-            conn.execute(insert(users), [
-                {"name": f"Bench user {i}", "email": "", "registration": now, "editcount": 0,
-                 "is_system": False} for i in range(start, min(size, start + 5000))])
+            conn.execute(
+                insert(users),
+                [
+                    {
+                        "name": f"Bench user {i}",
+                        "email": "",
+                        "registration": now,
+                        "editcount": 0,
+                        "is_system": False,
+                    }
+                    for i in range(start, min(size, start + 5000))
+                ],
+            )
     admin = wiki.users.create("Admin", None, groups=("sysop",))
-    text = json.dumps({"description": "bench", "targets": [
-        {"title": f"User:Bench user {i}"} for i in range(size)]})
+    text = json.dumps(
+        {"description": "bench", "targets": [{"title": f"User:Bench user {i}"} for i in range(size)]}
+    )
     with wiki.db.write() as conn:
-        wiki.pages.save(conn, title=wiki.titles.parse("Bench list"), actor=wiki.users.actor_for(admin),
-                        text=text, content_model="MassMessageListContent")
+        wiki.pages.save(
+            conn,
+            title=wiki.titles.parse("Bench list"),
+            actor=wiki.users.actor_for(admin),
+            text=text,
+            content_model="MassMessageListContent",
+        )
     wiki.close()
     return {}
 
@@ -70,7 +87,8 @@ def phase_submit(data_dir: Path, size: int) -> dict[str, float]:
     started = time.perf_counter()
     _send, count = wiki.massmessage.submit(
         wiki.users.actor_for(admin),
-        SendRequest("Bench list", "Bench newsletter", "Hello, this is the bench. ~~~~", None))
+        SendRequest("Bench list", "Bench newsletter", "Hello, this is the bench. ~~~~", None),
+    )
     elapsed = time.perf_counter() - started
     assert count == size, count
     wiki.close()
@@ -101,8 +119,12 @@ def run(size: int) -> dict[str, float]:
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="wikipost-bench-") as tmp:
         for phase in PHASES:
-            proc = subprocess.run([sys.executable, __file__, "--child", phase, tmp, str(size)],
-                                  capture_output=True, text=True, check=False)
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", phase, tmp, str(size)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if proc.returncode != 0:
                 raise SystemExit(f"{phase} failed:\n{proc.stderr}")
             figures = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -115,14 +137,19 @@ def main(argv: list[str]) -> None:
         child(argv[1], argv[2], int(argv[3]))
         return
     sizes = [int(a) for a in argv] or [1_000, 10_000, 100_000]
-    print(f"{'targets':>8} {'submit s':>9} {'deliver s':>10} {'deliveries/s':>13} "
-          f"{'per CPU-s':>10} {'submit RSS MB':>14} {'deliver RSS MB':>15}")
+    print(
+        f"{'targets':>8} {'submit s':>9} {'deliver s':>10} {'deliveries/s':>13} "
+        f"{'per CPU-s':>10} {'submit RSS MB':>14} {'deliver RSS MB':>15}"
+    )
     for size in sizes:
         f = run(size)
-        print(f"{size:>8} {f['submit_s']:>9.2f} {f['deliver_s']:>10.2f} "
-              f"{size / f['deliver_s']:>13.0f} {size / f['deliver_cpu_s']:>10.0f} "
-              f"{f['submit_peak_rss_mb']:>14.0f} "
-              f"{f['deliver_peak_rss_mb']:>15.0f}", flush=True)
+        print(
+            f"{size:>8} {f['submit_s']:>9.2f} {f['deliver_s']:>10.2f} "
+            f"{size / f['deliver_s']:>13.0f} {size / f['deliver_cpu_s']:>10.0f} "
+            f"{f['submit_peak_rss_mb']:>14.0f} "
+            f"{f['deliver_peak_rss_mb']:>15.0f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

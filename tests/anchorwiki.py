@@ -13,9 +13,14 @@ from wikipost.services.users import UserRecord
 from wikipost.wiki import Wiki
 
 PASSWORDS = {
-    "Admin": "admin-anchor-pass", "Alice": "alice-anchor-pass", "Bob": "bob-anchor-pass",
-    "Carol": "carol-anchor-pass", "Dave": "dave-anchor-pass", "Erin": "erin-anchor-pass",
-    "Frank": "frank-anchor-pass", "Gina": "gina-anchor-pass",
+    "Admin": "admin-anchor-pass",
+    "Alice": "alice-anchor-pass",
+    "Bob": "bob-anchor-pass",
+    "Carol": "carol-anchor-pass",
+    "Dave": "dave-anchor-pass",
+    "Erin": "erin-anchor-pass",
+    "Frank": "frank-anchor-pass",
+    "Gina": "gina-anchor-pass",
 }
 # (user, app id, secret, grants)
 BOT_PASSWORDS = [
@@ -54,8 +59,14 @@ def setup_anchorwiki(wiki: Wiki) -> AnchorWiki:
     made["Gina"] = user("Gina", "gina@anchor.test", True)
     users.set_option(made["Erin"].id, "disablemail", "1")
     users.set_option(made["Gina"].id, "email-blacklist", str(made["Alice"].id))
-    users.block(made["Frank"].id, by=made["Admin"], reason=FRANK_BLOCK_REASON, expiry=None,
-                block_email=True, create_account=False)
+    users.block(
+        made["Frank"].id,
+        by=made["Admin"],
+        reason=FRANK_BLOCK_REASON,
+        expiry=None,
+        block_email=True,
+        create_account=False,
+    )
     for owner, app, secret, grants in BOT_PASSWORDS:
         wiki.botpasswords.create(made[owner].id, app, grants, secret, replace=True)
     return AnchorWiki(made)

@@ -31,8 +31,9 @@ TRANSCRIPTS = ("mediawiki-1.39.transcript.jsonl", "mediawiki-1.39.pages.transcri
 ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 TOKEN = re.compile(r"^([0-9a-f]{32,40})?\+\\$")
 # Keys whose values differ between any two runs (README "What naturally differs").
-NATURALLY_DIFFERENT = frozenset({"servedby", "curtimestamp", "time", "timestamp", "touched",
-                                 "newtimestamp", "starttimestamp"})
+NATURALLY_DIFFERENT = frozenset(
+    {"servedby", "curtimestamp", "time", "timestamp", "touched", "newtimestamp", "starttimestamp"}
+)
 
 
 @cache
@@ -44,8 +45,7 @@ def load_records(filename: str) -> tuple[dict[str, Any], ...]:
 
 def records(prefix: str = "", files: Iterable[str] = TRANSCRIPTS) -> list[dict[str, Any]]:
     """Request records whose name starts with ``prefix``, from the given transcript files."""
-    return [r for f in files for r in load_records(f)
-            if "method" in r and r["name"].startswith(prefix)]
+    return [r for f in files for r in load_records(f) if "method" in r and r["name"].startswith(prefix)]
 
 
 def record(name: str, files: Iterable[str] = TRANSCRIPTS) -> dict[str, Any]:
@@ -59,8 +59,14 @@ def record(name: str, files: Iterable[str] = TRANSCRIPTS) -> dict[str, Any]:
 FORM = "application/x-www-form-urlencoded"
 
 
-def replay(client: Any, rec: dict[str, Any], *, token: str | None = None,
-           headers: dict[str, str] | None = None, raw_content_type: str | None = FORM) -> Any:
+def replay(
+    client: Any,
+    rec: dict[str, Any],
+    *,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    raw_content_type: str | None = FORM,
+) -> Any:
     """Send a record's request with an httpx-like ``client`` (e.g. Starlette's TestClient).
 
     ``token`` replaces the recorded token value (ours differ). A ``raw_body`` record is sent
@@ -78,8 +84,7 @@ def replay(client: Any, rec: dict[str, Any], *, token: str | None = None,
         sent = dict(headers or {})
         if raw_content_type is not None:
             sent.setdefault("Content-Type", raw_content_type)
-        return client.request(rec["method"], path, content=rec["raw_body"].encode(),
-                              headers=sent)
+        return client.request(rec["method"], path, content=rec["raw_body"].encode(), headers=sent)
     return client.request(rec["method"], path, headers=headers)
 
 
@@ -102,8 +107,15 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def compare(expected: Any, actual: Any, *, vary: Iterable[str] = (), check_order: bool = True,
-            ignore: Callable[[str, Any], bool] | None = None, path: str = "$") -> list[str]:
+def compare(
+    expected: Any,
+    actual: Any,
+    *,
+    vary: Iterable[str] = (),
+    check_order: bool = True,
+    ignore: Callable[[str, Any], bool] | None = None,
+    path: str = "$",
+) -> list[str]:
     """Differences between two JSON values, as readable lines (empty when they conform).
 
     * dict keys must match exactly, and in the same order when ``check_order``;

@@ -86,8 +86,13 @@ def to_toml(config: Mapping[str, Mapping[str, Any]]) -> str:
 class LiveServer:
     """One ``wikipost serve`` process; start/stop/kill/restart keep the data dir and port."""
 
-    def __init__(self, data_dir: Path, config: Mapping[str, Mapping[str, Any]], port: int | None = None,
-                 workers: int = 1) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        config: Mapping[str, Mapping[str, Any]],
+        port: int | None = None,
+        workers: int = 1,
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.workers = workers
@@ -120,8 +125,11 @@ class LiveServer:
     # --- the process ------------------------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("WIKIPOST_DATABASE_URL", "WIKIPOST_CONFIG", "WIKIPOST_DATA_DIR")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("WIKIPOST_DATABASE_URL", "WIKIPOST_CONFIG", "WIKIPOST_DATA_DIR")
+        }
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
@@ -131,13 +139,28 @@ class LiveServer:
     def start(self, timeout: float = START_TIMEOUT) -> LiveServer:
         if self.running:
             raise LiveServerError("already running")
-        cmd = [*wikipost_command(), *self._global_args(), "serve", "--host", "127.0.0.1",
-               "--port", str(self.port), "--workers", str(self.workers)]
+        cmd = [
+            *wikipost_command(),
+            *self._global_args(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it; closed below
         try:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, env=self._env(),
-                                         start_new_session=True, preexec_fn=die_with_parent)
+            self.proc = subprocess.Popen(
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self._env(),
+                start_new_session=True,
+                preexec_fn=die_with_parent,
+            )
         finally:
             log.close()
         self.wait_ready(timeout)
@@ -207,15 +230,22 @@ class LiveServer:
 
     # --- the same wiki from the outside -----------------------------------------------------
 
-    def cli(self, *args: str, check: bool = True, input: str | None = None,
-            timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, check: bool = True, input: str | None = None, timeout: float = 120.0
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``wikipost --data-dir D --config C ARGS`` against this server's store."""
-        result = subprocess.run([*wikipost_command(), *self._global_args(), *args],
-                                capture_output=True, text=True, input=input, env=self._env(),
-                                timeout=timeout)
+        result = subprocess.run(
+            [*wikipost_command(), *self._global_args(), *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            env=self._env(),
+            timeout=timeout,
+        )
         if check and result.returncode != 0:
-            raise LiveServerError(f"wikipost {' '.join(args)} exited {result.returncode}:\n"
-                                  f"{result.stdout}\n{result.stderr}")
+            raise LiveServerError(
+                f"wikipost {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def settings(self) -> Settings:
@@ -240,8 +270,14 @@ class LiveServer:
         self.stop()
 
 
-def start_live_server(tmp_path: Path, config: Mapping[str, Mapping[str, Any]] | None = None, *,
-                      init: bool = True, workers: int = 1, start: bool = True) -> LiveServer:
+def start_live_server(
+    tmp_path: Path,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    init: bool = True,
+    workers: int = 1,
+    start: bool = True,
+) -> LiveServer:
     """A LiveServer in ``tmp_path/live`` (``wikipost init`` first), started unless ``start=False``."""
     data_dir = tmp_path / "live"
     n = 0

@@ -82,8 +82,16 @@ def apt_install(packages: list[str]) -> None:
         raise ServerUnavailable(f"{' '.join(packages)} missing and there is no apt-get to install them")
     if os.geteuid() != 0:
         raise ServerUnavailable(f"{' '.join(packages)} missing and installing needs root")
-    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends",
-           "-o", "DPkg::Lock::Timeout=300", *packages]
+    cmd = [
+        "apt-get",
+        "install",
+        "-y",
+        "-q",
+        "--no-install-recommends",
+        "-o",
+        "DPkg::Lock::Timeout=300",
+        *packages,
+    ]
     first = _run(cmd)
     if first.returncode == 0:
         return
@@ -99,16 +107,25 @@ def apt_install(packages: list[str]) -> None:
 
 def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(cmd, env=APT_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, timeout=INSTALL_TIMEOUT, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            cmd,
+            env=APT_ENV,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=INSTALL_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired as err:
         return subprocess.CompletedProcess(cmd, 124, stdout=f"timed out: {err}")
 
 
 def postgres_bin_dir() -> Path | None:
     """The newest installed PostgreSQL's bin directory (Debian layout), or one on PATH."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     if found:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
@@ -172,22 +189,56 @@ class PostgresServer:
             os.chown(base, *owner)
         uid, gid = owner if owner else (None, None)
         init = subprocess.run(
-            [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-             "--encoding=UTF8", "--locale=C", "--no-sync"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120,
-            stdin=subprocess.DEVNULL, user=uid, group=gid,
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+            user=uid,
+            group=gid,
         )
         if init.returncode != 0:
             raise ServerUnavailable(f"initdb failed: {init.stdout[-1500:]}")
         port = free_port()
         with open(log, "wb") as log_file:
             proc = subprocess.Popen(
-                [str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
-                 "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={base}",
-                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                 "-c", "max_connections=300"],
-                stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, user=uid, group=gid, preexec_fn=die_with_parent,
+                [
+                    str(bin_dir / "postgres"),
+                    "-D",
+                    str(data),
+                    "-p",
+                    str(port),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    f"unix_socket_directories={base}",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=300",
+                ],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                user=uid,
+                group=gid,
+                preexec_fn=die_with_parent,
             )
         server = cls(port=port, base=base, proc=proc)
         try:
@@ -264,10 +315,26 @@ class RedisServer:
         port = free_port()
         with open(log, "wb") as log_file:
             proc = subprocess.Popen(
-                [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--daemonize", "no", "--dir", str(base)],
-                stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=die_with_parent,
+                [
+                    binary,
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                    "--dir",
+                    str(base),
+                ],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=die_with_parent,
             )
         server = cls(port=port, base=base, proc=proc)
         try:

@@ -41,8 +41,11 @@ def sqlite_store(directory: Path, template_dir: Path) -> str:
 
 def make_settings(data_dir: Path, database_url: str, **sections: Any) -> Settings:
     base = Settings(data_dir=data_dir)
-    changes: dict[str, Any] = {"site": CONFORMANCE_SITE, "database": {"url": database_url},
-                               "mail": {"backend": "memory"}}
+    changes: dict[str, Any] = {
+        "site": CONFORMANCE_SITE,
+        "database": {"url": database_url},
+        "mail": {"backend": "memory"},
+    }
     for name, values in sections.items():
         if isinstance(values, dict) and isinstance(changes.get(name), dict):
             changes[name] = {**changes[name], **values}

@@ -32,8 +32,12 @@ async def read_api_request(request: Request, max_body: int) -> ApiRequest:
     headers = {k.lower(): v for k, v in request.headers.items()}
     client = request.client.host if request.client else "127.0.0.1"
     api_request = ApiRequest(
-        method=request.method.upper(), values={}, query_keys=set(), headers=headers,
-        client_ip=client, scheme=request.url.scheme,
+        method=request.method.upper(),
+        values={},
+        query_keys=set(),
+        headers=headers,
+        client_ip=client,
+        scheme=request.url.scheme,
     )
     query = parse_urlencoded(request.scope.get("query_string", b""))
     body: list[tuple[str, str]] = []
@@ -56,8 +60,9 @@ async def read_api_request(request: Request, max_body: int) -> ApiRequest:
     return api_request
 
 
-async def _multipart(request: Request, raw: bytes, max_body: int,
-                     api_request: ApiRequest) -> list[tuple[str, str]]:
+async def _multipart(
+    request: Request, raw: bytes, max_body: int, api_request: ApiRequest
+) -> list[tuple[str, str]]:
     """Fields of a multipart body already read into ``raw``; a malformed body has none."""
     request._body = raw  # Request.form() then parses these bytes instead of the stream
     try:
@@ -127,8 +132,9 @@ def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool 
             target = f"{wiki.settings.site.script_path}/api.php"
             if request.url.query:
                 target += "?" + request.url.query
-            return PlainTextResponse(f"Moved permanently to {target}\n", status_code=301,
-                                     headers={"Location": target})
+            return PlainTextResponse(
+                f"Moved permanently to {target}\n", status_code=301, headers={"Location": target}
+            )
         parsed = await read_api_request(request, max_body)
         result = await run_in_threadpool(api.handle, parsed, _cookies(request))
         return to_response(result)
@@ -144,6 +150,7 @@ def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool 
     from wikipost.web import index_routes
 
     routes += index_routes(wiki)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if run_worker:

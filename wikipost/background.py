@@ -23,8 +23,14 @@ class Drainer(Protocol):
 
 
 class BackgroundWorker:
-    def __init__(self, drainers: list[Drainer], *, poll_seconds: float = 0.2, batch: int = 200,
-                 coalesce_seconds: float = 0.02) -> None:
+    def __init__(
+        self,
+        drainers: list[Drainer],
+        *,
+        poll_seconds: float = 0.2,
+        batch: int = 200,
+        coalesce_seconds: float = 0.02,
+    ) -> None:
         self.drainers = drainers
         self.poll_seconds = poll_seconds
         self.batch = batch

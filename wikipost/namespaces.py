@@ -9,11 +9,24 @@ FILE, FILE_TALK, MEDIAWIKI, MEDIAWIKI_TALK, TEMPLATE, TEMPLATE_TALK = 6, 7, 8, 9
 HELP, HELP_TALK, CATEGORY, CATEGORY_TALK = 12, 13, 14, 15
 
 CANONICAL: dict[int, str] = {
-    MEDIA: "Media", SPECIAL: "Special", MAIN: "", TALK: "Talk", USER: "User",
-    USER_TALK: "User talk", PROJECT: "Project", PROJECT_TALK: "Project talk", FILE: "File",
-    FILE_TALK: "File talk", MEDIAWIKI: "MediaWiki", MEDIAWIKI_TALK: "MediaWiki talk",
-    TEMPLATE: "Template", TEMPLATE_TALK: "Template talk", HELP: "Help", HELP_TALK: "Help talk",
-    CATEGORY: "Category", CATEGORY_TALK: "Category talk",
+    MEDIA: "Media",
+    SPECIAL: "Special",
+    MAIN: "",
+    TALK: "Talk",
+    USER: "User",
+    USER_TALK: "User talk",
+    PROJECT: "Project",
+    PROJECT_TALK: "Project talk",
+    FILE: "File",
+    FILE_TALK: "File talk",
+    MEDIAWIKI: "MediaWiki",
+    MEDIAWIKI_TALK: "MediaWiki talk",
+    TEMPLATE: "Template",
+    TEMPLATE_TALK: "Template talk",
+    HELP: "Help",
+    HELP_TALK: "Help talk",
+    CATEGORY: "Category",
+    CATEGORY_TALK: "Category talk",
 }
 ALIASES: dict[str, int] = {"Image": FILE, "Image talk": FILE_TALK}
 NO_SUBPAGES = {MEDIA, SPECIAL, MAIN, FILE, CATEGORY}

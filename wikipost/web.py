@@ -16,7 +16,7 @@ SPECIAL_PAGES: dict[str, SpecialPage] = {}
 
 def page(title: str, body: str, status: int = 200) -> HTMLResponse:
     html = (
-        f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         f"</head><body><h1>{title}</h1>{body}</body></html>"
     )
     return HTMLResponse(html, status_code=status)

@@ -65,8 +65,7 @@ class Wiki:
     def background(self) -> BackgroundWorker:
         if self.worker is None:
             jobs = self.settings.jobs
-            self.worker = BackgroundWorker(self.drainers, poll_seconds=jobs.poll_seconds,
-                                           batch=jobs.batch)
+            self.worker = BackgroundWorker(self.drainers, poll_seconds=jobs.poll_seconds, batch=jobs.batch)
         return self.worker
 
     def close(self) -> None:
@@ -98,11 +97,19 @@ def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database |
     wiki.outbox = Outbox(db, settings, clock)
     wiki.ratelimiter = RateLimiter(settings, db=db)
     wiki.emailuser = EmailUserService(
-        db, settings, clock, wiki.outbox, wiki.ratelimiter, wiki.mailer,
+        db,
+        settings,
+        clock,
+        wiki.outbox,
+        wiki.ratelimiter,
+        wiki.mailer,
         wake=lambda: wiki.worker.wake() if wiki.worker is not None else None,
     )
     wiki.email_confirmation = EmailConfirmation(
-        db, settings, clock, wiki.outbox,
+        db,
+        settings,
+        clock,
+        wiki.outbox,
         wake=lambda: wiki.worker.wake() if wiki.worker is not None else None,
     )
     wiki.drainers.append(OutboxDrainer(wiki.outbox, wiki.mailer))
@@ -111,10 +118,12 @@ def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database |
     wiki.titles = TitleParser(wiki.namespaces)
     wiki.changetags = ChangeTags()
     wiki.pages = PageService(db, settings, clock, wiki.titles, wiki.changetags, LogService(clock))
-    wiki.protection = ProtectionService(clock, wiki.pages, wiki.users, settings.permissions,
-                                        settings.site.name)
+    wiki.protection = ProtectionService(
+        clock, wiki.pages, wiki.users, settings.permissions, settings.site.name
+    )
     wiki.pageset = PageSet(wiki.pages, wiki.titles)
-    wiki.massmessage = MassMessageService(db, settings, clock, users=wiki.users, pages=wiki.pages,
-                                          titles=wiki.titles, jobs=wiki.jobs)
+    wiki.massmessage = MassMessageService(
+        db, settings, clock, users=wiki.users, pages=wiki.pages, titles=wiki.titles, jobs=wiki.jobs
+    )
     register_massmessage_jobs(wiki.massmessage, wiki.jobs, protection=wiki.protection)
     return wiki

@@ -34,8 +34,9 @@ class Replayer:
 
     def client(self, session: str) -> TestClient:
         if session not in self.clients:
-            self.clients[session] = TestClient(self.app, base_url="http://127.0.0.1:8081",
-                                               client=("127.0.0.1", 50000))
+            self.clients[session] = TestClient(
+                self.app, base_url="http://127.0.0.1:8081", client=("127.0.0.1", 50000)
+            )
         return self.clients[session]
 
     def send(self, record: dict[str, Any]) -> Any:

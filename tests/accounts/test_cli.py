@@ -22,8 +22,19 @@ def run(data_dir: Path, *args: str) -> str:
 
 def test_user_botpassword_block_commands(tmp_path: Path) -> None:
     run(tmp_path, "init")
-    run(tmp_path, "user", "create", "Ann", "--password", "ann-pass-1", "--email", "ann@x.test",
-        "--confirmed", "--group", "sysop")
+    run(
+        tmp_path,
+        "user",
+        "create",
+        "Ann",
+        "--password",
+        "ann-pass-1",
+        "--email",
+        "ann@x.test",
+        "--confirmed",
+        "--group",
+        "sysop",
+    )
     run(tmp_path, "user", "create", "Ben", "--password", "ben-pass-1")
     run(tmp_path, "user", "set-password", "Ben", "ben-pass-2")
     run(tmp_path, "user", "set-option", "Ann", "email-blacklist", "Ben|Ann")

@@ -70,48 +70,84 @@ def test_throttle_is_exact_under_concurrency(wiki: Wiki) -> None:
 def test_login_outcomes(wiki: Wiki, client: TestClient) -> None:
     setup_anchorwiki(wiki)
     no_creds = post(client, action="login", lgtoken=token(client, "login"))
-    assert no_creds["login"] == {"result": "Failed",
-                                 "reason": "The supplied credentials could not be authenticated."}
+    assert no_creds["login"] == {
+        "result": "Failed",
+        "reason": "The supplied credentials could not be authenticated.",
+    }
     assert get(client, action="login", origin="*")["error"]["code"] == "mustbeposted"
     r = client.post(API + "?origin=*", data={"action": "login", "format": "json", "lgname": "Bob"})
-    assert r.json()["login"] == {"result": "Aborted",
-                                 "reason": "Cannot log in when the same-origin policy is not applied."}
+    assert r.json()["login"] == {
+        "result": "Aborted",
+        "reason": "Cannot log in when the same-origin policy is not applied.",
+    }
     r = client.post(API + "?lgpassword=x", data={"action": "login", "format": "json"})
     assert r.json()["error"]["code"] == "mustpostparams"
     # Secret with letters outside [0-9a-w]: not tried as a bot password.
     assert login(client, "Alice@anchor", "xyzbotpass0123456789abcdefghijkl")["reason"] == WRONG
     login(client, "Alice@anchor", "alicebotpass0123456789abcdefghij")
     again = login(client, "Bob", "bob-anchor-pass")
-    assert again == {"result": "Aborted", "reason": (
-        "Cannot log in when using MediaWiki\\Session\\BotPasswordSessionProvider sessions.")}
+    assert again == {
+        "result": "Aborted",
+        "reason": ("Cannot log in when using MediaWiki\\Session\\BotPasswordSessionProvider sessions."),
+    }
 
 
 def test_failed_reason_in_modern_error_format(wiki: Wiki, client: TestClient) -> None:
     setup_anchorwiki(wiki)
     lgtoken = token(client, "login")
-    answer = post(client, action="login", lgname="Bob", lgpassword="x", lgtoken=lgtoken,
-                  errorformat="plaintext", formatversion="2")
+    answer = post(
+        client,
+        action="login",
+        lgname="Bob",
+        lgpassword="x",
+        lgtoken=lgtoken,
+        errorformat="plaintext",
+        formatversion="2",
+    )
     assert answer["login"]["reason"] == {"code": "wrongpassword", "text": WRONG}
 
 
 def clientlogin(client: TestClient, username: str, password: str) -> dict[str, object]:
-    return dict(post(client, action="clientlogin", username=username, password=password,
-                     loginreturnurl="http://example.org/", logintoken=token(client, "login")))
+    return dict(
+        post(
+            client,
+            action="clientlogin",
+            username=username,
+            password=password,
+            loginreturnurl="http://example.org/",
+            logintoken=token(client, "login"),
+        )
+    )
 
 
 def test_clientlogin_passes_main_accounts_and_fails_bot_passwords(wiki: Wiki, client: TestClient) -> None:
     setup_anchorwiki(wiki)
     bp = clientlogin(client, "Alice@anchor", "alicebotpass0123456789abcdefghij")["clientlogin"]
-    assert bp == {"status": "FAIL", "message": "Incorrect username or password entered.\nPlease try again.",
-                  "messagecode": "wrongpassword"}
+    assert bp == {
+        "status": "FAIL",
+        "message": "Incorrect username or password entered.\nPlease try again.",
+        "messagecode": "wrongpassword",
+    }
     assert clientlogin(client, "alice", "alice-anchor-pass")["clientlogin"] == {
-        "status": "PASS", "username": "Alice"}
+        "status": "PASS",
+        "username": "Alice",
+    }
     assert get(client, action="query", meta="userinfo")["query"]["userinfo"]["name"] == "Alice"
     fresh = new_client(client)
-    bad = post(fresh, action="clientlogin", username="Bob", password="x", logintoken="+\\",
-               loginreturnurl="http://example.org/")
+    bad = post(
+        fresh,
+        action="clientlogin",
+        username="Bob",
+        password="x",
+        logintoken="+\\",
+        loginreturnurl="http://example.org/",
+    )
     assert bad["error"]["code"] == "badtoken"
-    missing = post(fresh, action="clientlogin", username="Bob", password="x",
-                   logintoken=token(fresh, "login"))
-    assert missing["error"] == {**missing["error"], "code": "missingparam", "info": (
-        'At least one of the parameters "logincontinue" and "loginreturnurl" is required.')}
+    missing = post(
+        fresh, action="clientlogin", username="Bob", password="x", logintoken=token(fresh, "login")
+    )
+    assert missing["error"] == {
+        **missing["error"],
+        "code": "missingparam",
+        "info": ('At least one of the parameters "logincontinue" and "loginreturnurl" is required.'),
+    }

@@ -12,8 +12,9 @@ from starlette.testclient import TestClient
 from tests.accounts.helpers import get, login
 from wikipost.wiki import Wiki
 
-TRANSCRIPT = (Path(__file__).resolve().parents[1] / "fixtures" / "conformance"
-              / "mediawiki-1.39.transcript.jsonl")
+TRANSCRIPT = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "conformance" / "mediawiki-1.39.transcript.jsonl"
+)
 
 
 def recorded_ratelimits(name: str) -> dict[str, Any]:
@@ -25,8 +26,9 @@ def recorded_ratelimits(name: str) -> dict[str, Any]:
 
 
 def ratelimits(client: TestClient) -> dict[str, Any]:
-    return dict(get(client, action="query", meta="userinfo", uiprop="ratelimits")["query"]["userinfo"]
-                ["ratelimits"])
+    return dict(
+        get(client, action="query", meta="userinfo", uiprop="ratelimits")["query"]["userinfo"]["ratelimits"]
+    )
 
 
 def test_anonymous_limits_are_139_defaults(client: TestClient) -> None:

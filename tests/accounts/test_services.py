@@ -21,8 +21,10 @@ from wikipost.wiki import Wiki
 def mediawiki_pbkdf2(password: str, salt: bytes, iterations: int = 30000) -> str:
     """A hash as MediaWiki's Pbkdf2Password stores it ($wgPasswordConfig['pbkdf2'] defaults)."""
     digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations, 64)
-    return (f":pbkdf2:sha512:{iterations}:64:{base64.b64encode(salt).decode()}:"
-            f"{base64.b64encode(digest).decode()}")
+    return (
+        f":pbkdf2:sha512:{iterations}:64:{base64.b64encode(salt).decode()}:"
+        f"{base64.b64encode(digest).decode()}"
+    )
 
 
 def test_mediawiki_pbkdf2_hashes_verify() -> None:
@@ -38,8 +40,11 @@ def test_mediawiki_pbkdf2_hashes_verify() -> None:
 def test_imported_pbkdf2_password_logs_in_and_is_rehashed(wiki: Wiki, client: TestClient) -> None:
     user = wiki.users.create("Imported", None)
     with wiki.db.write() as conn:
-        conn.execute(update(users_table).where(users_table.c.id == user.id)
-                     .values(password_hash=mediawiki_pbkdf2("old-wiki-pass", b"0123456789abcdef")))
+        conn.execute(
+            update(users_table)
+            .where(users_table.c.id == user.id)
+            .values(password_hash=mediawiki_pbkdf2("old-wiki-pass", b"0123456789abcdef"))
+        )
     assert login(client, "Imported", "old-wiki-pass")["result"] == "Success"
     assert (wiki.users.password_hash(user.id) or "").startswith("$argon2id$")
 

@@ -31,8 +31,15 @@ def test_each_token_type_has_its_own_value(wiki: Wiki, client: TestClient) -> No
     setup_anchorwiki(wiki)
     login(client, *ALICE_BP)
     tokens = get(client, action="query", meta="tokens", type="*")["query"]["tokens"]
-    assert list(tokens) == ["createaccounttoken", "csrftoken", "logintoken", "patroltoken",
-                            "rollbacktoken", "userrightstoken", "watchtoken"]
+    assert list(tokens) == [
+        "createaccounttoken",
+        "csrftoken",
+        "logintoken",
+        "patroltoken",
+        "rollbacktoken",
+        "userrightstoken",
+        "watchtoken",
+    ]
     assert len(set(tokens.values())) == 7
     assert all(v.endswith("+\\") and len(v) == 42 for v in tokens.values())
 
@@ -92,7 +99,8 @@ def test_secure_cookie_only_over_https(client: TestClient) -> None:
 
 
 def test_remember_me_cookie_recreates_an_expired_session_with_new_tokens(
-        wiki: Wiki, client: TestClient) -> None:
+    wiki: Wiki, client: TestClient
+) -> None:
     setup_anchorwiki(wiki)
     login(client, "Dave", "dave-anchor-pass")
     old = token(client)
@@ -134,13 +142,16 @@ def test_checktoken_results_and_percent_encoding_warning(wiki: Wiki, client: Tes
     assert answer["checktoken"]["result"] == "valid"
     assert answer["checktoken"]["generated"].endswith("Z")
     wiki.clock.advance(100)
-    assert post(client, action="checktoken", type="csrf", token=good,
-                maxtokenage="10")["checktoken"]["result"] == "expired"
+    assert (
+        post(client, action="checktoken", type="csrf", token=good, maxtokenage="10")["checktoken"]["result"]
+        == "expired"
+    )
     assert post(client, action="checktoken", type="watch", token=good)["checktoken"]["result"] == "invalid"
     mangled = post(client, action="checktoken", type="csrf", token=good[:-2] + " \\")
     assert mangled["checktoken"] == {"result": "invalid"}
     assert mangled["warnings"]["checktoken"]["*"] == (
-        'Check that symbols such as "+" in the token are properly percent-encoded in the URL.')
+        'Check that symbols such as "+" in the token are properly percent-encoded in the URL.'
+    )
 
 
 def test_legacy_action_tokens(wiki: Wiki, client: TestClient) -> None:
@@ -153,7 +164,8 @@ def test_legacy_action_tokens(wiki: Wiki, client: TestClient) -> None:
     assert answer["tokens"]["edittoken"] == answer["tokens"]["emailtoken"] == csrf
     assert answer["tokens"]["watchtoken"] != csrf
     assert answer["warnings"]["tokens"]["*"] == (
-        '"action=tokens" has been deprecated. Please use "action=query&meta=tokens" instead.')
+        '"action=tokens" has been deprecated. Please use "action=query&meta=tokens" instead.'
+    )
     assert list(answer["warnings"]) == ["main", "tokens"]
     assert get(client, action="tokens")["tokens"] == {"edittoken": csrf}
 
@@ -161,5 +173,9 @@ def test_legacy_action_tokens(wiki: Wiki, client: TestClient) -> None:
 def test_tokens_refused_without_same_origin(client: TestClient) -> None:
     answer = get(client, action="query", meta="tokens", type="login", origin="*")
     assert "tokens" not in answer.get("query", {})
-    assert "set-cookie" not in client.get(API, params={"action": "query", "meta": "tokens",
-                                                       "type": "login", "origin": "*"}).headers
+    assert (
+        "set-cookie"
+        not in client.get(
+            API, params={"action": "query", "meta": "tokens", "type": "login", "origin": "*"}
+        ).headers
+    )

@@ -12,11 +12,23 @@ from wikipost.wiki import Wiki
 def test_list_users_by_id_and_errors(wiki: Wiki, client: TestClient) -> None:
     anchor = setup_anchorwiki(wiki)
     alice = anchor["Alice"].id
-    answer = get(client, action="query", list="users", ususerids=f"{alice}|999",
-                 usprop="groups|implicitgroups|editcount|registration|gender|blockinfo")
+    answer = get(
+        client,
+        action="query",
+        list="users",
+        ususerids=f"{alice}|999",
+        usprop="groups|implicitgroups|editcount|registration|gender|blockinfo",
+    )
     first, missing = answer["query"]["users"]
-    assert list(first) == ["userid", "name", "editcount", "registration", "groups", "implicitgroups",
-                           "gender"]
+    assert list(first) == [
+        "userid",
+        "name",
+        "editcount",
+        "registration",
+        "groups",
+        "implicitgroups",
+        "gender",
+    ]
     assert first["groups"] == ["*", "user", "autoconfirmed"] and first["gender"] == "unknown"
     assert missing == {"userid": 999, "missing": ""}
     mix = get(client, action="query", list="users", ususers="Alice", ususerids="1")
@@ -24,16 +36,23 @@ def test_list_users_by_id_and_errors(wiki: Wiki, client: TestClient) -> None:
     assert mix["error"]["info"] == 'The parameters "ususers" and "ususerids" can not be used together.'
     many = get(client, action="query", list="users", ususers="|".join(f"U{i}" for i in range(51)))
     assert many["error"]["code"] == "toomanyvalues" and many["error"]["limit"] == 50
-    frank = get(client, action="query", list="users", ususers="Frank", usprop="blockinfo",
-                formatversion="2")["query"]["users"][0]
+    frank = get(client, action="query", list="users", ususers="Frank", usprop="blockinfo", formatversion="2")[
+        "query"
+    ]["users"][0]
     assert frank["blockedby"] == "Admin" and frank["blockexpiry"] == "infinite"
     assert frank["blocknocreate"] is False
 
 
 def test_list_users_cancreate_and_rights(wiki: Wiki, client: TestClient) -> None:
     setup_anchorwiki(wiki)
-    answer = get(client, action="query", list="users", ususers="New person|Ab@cd|Admin",
-                 usprop="cancreate|rights", formatversion="2")["query"]["users"]
+    answer = get(
+        client,
+        action="query",
+        list="users",
+        ususers="New person|Ab@cd|Admin",
+        usprop="cancreate|rights",
+        formatversion="2",
+    )["query"]["users"]
     assert answer[2] == {"userid": 1, "name": "Admin", "rights": answer[2]["rights"]}
     assert answer[2]["rights"][:2] == ["userrights", "noratelimit"]
     assert answer[0] == {"name": "New person", "missing": True, "cancreate": True}
@@ -47,11 +66,17 @@ def test_allusers_prefix_limit_and_continue(wiki: Wiki, client: TestClient) -> N
     assert page["continue"] == {"aufrom": "Carol", "continue": "-||"}
     rest = get(client, action="query", list="allusers", aulimit="3", aufrom="Carol")
     assert [u["name"] for u in rest["query"]["allusers"]] == ["Carol", "Dave", "Erin"]
-    assert [u["name"] for u in get(client, action="query", list="allusers", auprefix="g")["query"][
-        "allusers"]] == ["Gina"]
+    assert [
+        u["name"] for u in get(client, action="query", list="allusers", auprefix="g")["query"]["allusers"]
+    ] == ["Gina"]
     sysops = get(client, action="query", list="allusers", augroup="sysop", auprop="groups")
-    assert sysops["query"]["allusers"] == [{"userid": 1, "name": "Admin", "groups": [
-        "*", "user", "autoconfirmed", "bureaucrat", "interface-admin", "sysop"]}]
+    assert sysops["query"]["allusers"] == [
+        {
+            "userid": 1,
+            "name": "Admin",
+            "groups": ["*", "user", "autoconfirmed", "bureaucrat", "interface-admin", "sysop"],
+        }
+    ]
     down = get(client, action="query", list="allusers", audir="descending", aulimit="1")
     assert down["query"]["allusers"][0]["name"] == "MediaWiki default"
 
@@ -64,8 +89,9 @@ def test_userinfo_options_hasmsg_and_finite_block(wiki: Wiki, client: TestClient
     assert info["options"]["disablemail"] == 0 and "messages" not in info
     assert info["implicitgroups"] == ["*", "user", "autoconfirmed"]
     wiki.users.set_new_messages(anchor["Gina"].id)
-    wiki.users.block(anchor["Gina"].id, by=anchor["Admin"], reason="r",
-                     expiry=int(wiki.clock.now()) + 2 * 86400)
+    wiki.users.block(
+        anchor["Gina"].id, by=anchor["Admin"], reason="r", expiry=int(wiki.clock.now()) + 2 * 86400
+    )
     info = userinfo(client, "hasmsg|blockinfo")
     assert info["messages"] == ""
     assert info["blockexpiryrelative"] == "in 2 days" and "blockexpiryformatted" in info

@@ -10,8 +10,13 @@ from tests.conformance_compare import assert_conforms, compare, record, replay
 from wikipost.api.modules.query_siteinfo import STATISTICS_KEYS
 from wikipost.api.registry import build_registry
 
-ANON_TOKEN_RECORDS = ["tokens.csrf.anon", "tokens.login.anon", "tokens.all.anon",
-                      "tokens.invalid_type.anon", "tokens.csrf.anon.fv2"]
+ANON_TOKEN_RECORDS = [
+    "tokens.csrf.anon",
+    "tokens.login.anon",
+    "tokens.all.anon",
+    "tokens.invalid_type.anon",
+    "tokens.csrf.anon.fv2",
+]
 
 
 @pytest.mark.parametrize("name", ANON_TOKEN_RECORDS)
@@ -33,8 +38,10 @@ def test_paraminfo_module_matches_transcript(client: TestClient, module: str) ->
     assert build_registry().get("action", module) is not None, f"action={module} is not registered"
     rec = record("paraminfo.modules")
     expected = next(m for m in rec["body"]["paraminfo"]["modules"] if m["name"] == module)
-    r = client.get("/w/api.php", params={"action": "paraminfo", "modules": module,
-                                         "format": "json", "formatversion": "2"})
+    r = client.get(
+        "/w/api.php",
+        params={"action": "paraminfo", "modules": module, "format": "json", "formatversion": "2"},
+    )
     body = r.json()
     assert list(body) == ["paraminfo"]
     assert body["paraminfo"]["helpformat"] == "none"
@@ -54,9 +61,15 @@ def test_siteinfo_statistics_shape_matches_transcript(client: TestClient, name: 
 
 
 GENERIC_ERROR_RECORDS = [
-    "emailuser.GET_with_token", "emailuser.GET_without_token", "emailuser.fv2.error_missingparam",
-    "emailuser.missing_everything", "emailuser.anon.token_plus_unencoded",
-    "emailuser.anon.missing_token", "login.GET", "massmessage.GET", "massmessage.GET_without_token",
+    "emailuser.GET_with_token",
+    "emailuser.GET_without_token",
+    "emailuser.fv2.error_missingparam",
+    "emailuser.missing_everything",
+    "emailuser.anon.token_plus_unencoded",
+    "emailuser.anon.missing_token",
+    "login.GET",
+    "massmessage.GET",
+    "massmessage.GET_without_token",
     "editmassmessagelist.GET",
 ]
 

@@ -19,9 +19,14 @@ def test_options_is_cors_only_with_empty_body(client: TestClient) -> None:
 
 
 def test_preflight_with_origin_star(client: TestClient) -> None:
-    r = client.options(API + "?origin=*&action=query", headers={
-        "Origin": "https://a.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Api-User-Agent"})
+    r = client.options(
+        API + "?origin=*&action=query",
+        headers={
+            "Origin": "https://a.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Api-User-Agent",
+        },
+    )
     assert r.headers["access-control-allow-origin"] == "*"
     assert r.headers["access-control-allow-methods"] == "POST, GET, HEAD"
     assert r.headers["access-control-allow-headers"] == "Api-User-Agent"
@@ -29,25 +34,33 @@ def test_preflight_with_origin_star(client: TestClient) -> None:
 
 
 def test_origin_star_is_anonymous_and_gets_no_tokens(client: TestClient) -> None:
-    r = client.get(API, params={"action": "query", "meta": "tokens", "format": "json",
-                                "origin": "*"})
+    r = client.get(API, params={"action": "query", "meta": "tokens", "format": "json", "origin": "*"})
     assert r.headers["mediawiki-login-suppressed"] == "true"
     assert r.headers["access-control-allow-credentials"] == "false"
-    assert r.json() == {"batchcomplete": "", "warnings": {"tokens": {
-        "*": "Tokens may not be obtained when the same-origin policy is not applied."}}}
+    assert r.json() == {
+        "batchcomplete": "",
+        "warnings": {
+            "tokens": {"*": "Tokens may not be obtained when the same-origin policy is not applied."}
+        },
+    }
 
 
 def test_origin_not_in_origin_header_is_403_plain_text(client: TestClient) -> None:
-    r = client.get(API, params={"action": "query", "origin": "https://a.example"},
-                   headers={"Origin": "https://b.example"})
+    r = client.get(
+        API,
+        params={"action": "query", "origin": "https://a.example"},
+        headers={"Origin": "https://b.example"},
+    )
     assert r.status_code == 403
     assert r.text == "'origin' parameter does not match Origin header\n"
 
 
 def test_origin_matching_but_not_allowed_proceeds_without_cors(client: TestClient) -> None:
-    r = client.get(API, params={"action": "query", "meta": "tokens", "format": "json",
-                                "origin": "https://a.example"},
-                   headers={"Origin": "https://a.example"})
+    r = client.get(
+        API,
+        params={"action": "query", "meta": "tokens", "format": "json", "origin": "https://a.example"},
+        headers={"Origin": "https://a.example"},
+    )
     assert r.headers["mediawiki-cors-rejection"] == "Origin mismatch"
     assert "access-control-allow-origin" not in r.headers
     assert r.json()["query"]["tokens"]["csrftoken"] == "+\\"
@@ -81,16 +94,25 @@ def test_no_action_is_the_help_page(client: TestClient) -> None:
 
 
 def test_body_wins_over_query_string_and_last_repeat_wins(client: TestClient) -> None:
-    r = client.post(API + "?action=query&meta=tokens&type=watch&format=json",
-                    content=b"type=login&type=csrf", headers={
-                        "Content-Type": "application/x-www-form-urlencoded"})
+    r = client.post(
+        API + "?action=query&meta=tokens&type=watch&format=json",
+        content=b"type=login&type=csrf",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert list(r.json()["query"]["tokens"]) == ["csrftoken"]
 
 
 def test_multipart_with_a_two_mebibyte_field_is_accepted(client: TestClient) -> None:
     big = "x" * (2 * 1024 * 1024)
-    r = client.post(API, files={"action": (None, "query"), "meta": (None, "tokens"),
-                                "format": (None, "json"), "bigfield": (None, big)})
+    r = client.post(
+        API,
+        files={
+            "action": (None, "query"),
+            "meta": (None, "tokens"),
+            "format": (None, "json"),
+            "bigfield": (None, big),
+        },
+    )
     assert r.status_code == 200
     assert r.json()["warnings"]["main"]["*"] == "Unrecognized parameter: bigfield."
 
@@ -117,23 +139,28 @@ def test_invalid_utf8_and_non_nfc_give_badutf8(client: TestClient) -> None:
     r = client.get(API + "?action=query&meta=tokens&format=json&requestid=%FFab")
     body = r.json()
     assert body["requestid"] == "\ufffdab"
-    assert 'The value passed for "requestid" contains invalid or non-normalized data.' in \
-        body["warnings"]["main"]["*"]
+    assert (
+        'The value passed for "requestid" contains invalid or non-normalized data.'
+        in body["warnings"]["main"]["*"]
+    )
     r = client.get(API, params={"action": "query", "format": "json", "requestid": "e\u0301"})
     assert r.json()["requestid"] == "\u00e9"
 
 
 def test_pipe_and_unit_separator_multi_values(client: TestClient) -> None:
-    r = client.get(API, params={"action": "query", "meta": "tokens", "format": "json",
-                                "type": "csrf|watch|csrf"})
+    r = client.get(
+        API, params={"action": "query", "meta": "tokens", "format": "json", "type": "csrf|watch|csrf"}
+    )
     assert list(r.json()["query"]["tokens"]) == ["csrftoken", "watchtoken"]
-    r = client.get(API, params={"action": "query", "meta": "tokens", "format": "json",
-                                "type": "\x1fcsrf\x1fwatch"})
+    r = client.get(
+        API, params={"action": "query", "meta": "tokens", "format": "json", "type": "\x1fcsrf\x1fwatch"}
+    )
     assert list(r.json()["query"]["tokens"]) == ["csrftoken", "watchtoken"]
     r = client.get(API, params={"action": "query", "format": "json", "exportschema": "\x1f0.10"})
     assert r.json()["error"]["info"] == (
         'Parameter "exportschema" accepts only a single value. U+001F multi-value separation '
-        "may only be used for multi-valued parameters.")
+        "may only be used for multi-valued parameters."
+    )
 
 
 def test_toomanyvalues_carries_limits(client: TestClient) -> None:
@@ -161,23 +188,31 @@ def test_asserts(client: TestClient) -> None:
     assert "error" not in r.json()
     r = client.get(API, params={"action": "query", "format": "json", "assertuser": "Nobody"})
     assert r.json()["error"]["info"] == (
-        'You are no longer logged in as "Nobody", so the action could not be completed.')
+        'You are no longer logged in as "Nobody", so the action could not be completed.'
+    )
 
 
 def test_maxlag_never_fires_on_one_database(client: TestClient) -> None:
-    r = client.get(API, params={"action": "query", "meta": "tokens", "format": "json",
-                                "maxlag": "-1"})
+    r = client.get(API, params={"action": "query", "meta": "tokens", "format": "json", "maxlag": "-1"})
     assert "error" not in r.json()
     r = client.get(API, params={"action": "query", "format": "json", "maxlag": "soon"})
     assert r.json()["error"]["code"] == "badinteger"
 
 
 def test_requested_fields_order_and_servedby_off_by_default(client: TestClient) -> None:
-    r = client.get(API, params={"action": "query", "meta": "tokens", "format": "json",
-                                "requestid": "42", "curtimestamp": "", "responselanginfo": "",
-                                "servedby": ""})
-    assert list(r.json()) == ["batchcomplete", "requestid", "curtimestamp", "uselang",
-                              "errorlang", "query"]
+    r = client.get(
+        API,
+        params={
+            "action": "query",
+            "meta": "tokens",
+            "format": "json",
+            "requestid": "42",
+            "curtimestamp": "",
+            "responselanginfo": "",
+            "servedby": "",
+        },
+    )
+    assert list(r.json()) == ["batchcomplete", "requestid", "curtimestamp", "uselang", "errorlang", "query"]
 
 
 def test_servedby_when_hostnames_are_shown(make_wiki: Callable[..., Wiki]) -> None:

@@ -38,8 +38,10 @@ def require_modules(*paths: str) -> None:
     """Fail (not skip: every module has landed, a missing one is a regression) unless registered."""
     missing = missing_modules(*paths)
     if missing:
-        pytest.fail("not registered: " + ", ".join(
-            f"action={p}" if "+" not in p else p.replace("query+", "query ") for p in missing))
+        pytest.fail(
+            "not registered: "
+            + ", ".join(f"action={p}" if "+" not in p else p.replace("query+", "query ") for p in missing)
+        )
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,14 @@ class Account:
         return f"{self.name}@{BOT_APP}"
 
 
-def create_account(server: LiveServer, name: str, *, email: str | None = None,
-                   groups: tuple[str, ...] = (), bot_password: bool = True) -> Account:
+def create_account(
+    server: LiveServer,
+    name: str,
+    *,
+    email: str | None = None,
+    groups: tuple[str, ...] = (),
+    bot_password: bool = True,
+) -> Account:
     """A confirmed-email user (CLI ``user create``) with the bot password ``NAME@mybot``.
 
     A missing or failing CLI command raises (``LiveServer.cli`` checks the exit status)."""
@@ -103,8 +111,9 @@ def write_pywikibot_config(base: Path, server: LiveServer, user: str | None) -> 
     return base
 
 
-def run_pywikibot(tmp_path: Path, server: LiveServer, code: str, *, user: str | None = None,
-                  timeout: float = 180) -> Any:
+def run_pywikibot(
+    tmp_path: Path, server: LiveServer, code: str, *, user: str | None = None, timeout: float = 180
+) -> Any:
     """Run ``code`` (with ``pywikibot`` imported and ``site`` built) in a subprocess.
 
     The code must end by assigning ``result``; its JSON is returned. A failure raises with the
@@ -119,11 +128,12 @@ def run_pywikibot(tmp_path: Path, server: LiveServer, code: str, *, user: str | 
     )
     env = {**os.environ, "PYWIKIBOT_DIR": str(base)}
     env.pop("PYWIKIBOT_NO_USER_CONFIG", None)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=base)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout, env=env, cwd=base
+    )
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
+            return json.loads(line[len("RESULT ") :])
     raise AssertionError(
         f"pywikibot exited {proc.returncode}\nstdout:\n{proc.stdout[-4000:]}\n"
         f"stderr:\n{proc.stderr[-4000:]}\nserver log:\n{server.log()}"

@@ -16,8 +16,7 @@ UA = "wikipost-tests/1.0 (tests@anchor.test)"
 
 
 def _mwapi(server: LiveServer, **kwargs: object) -> mwapi.Session:
-    return mwapi.Session(server.base_url, user_agent=UA, api_path=f"{server.script_path}/api.php",
-                         **kwargs)
+    return mwapi.Session(server.base_url, user_agent=UA, api_path=f"{server.script_path}/api.php", **kwargs)
 
 
 def test_mwapi_reads_the_anonymous_csrf_token(live_server: LiveServer) -> None:
@@ -46,8 +45,9 @@ def test_mwapi_login_token_sets_a_session_cookie(live_server: LiveServer) -> Non
 
 def test_mwapi_reads_siteinfo(live_server: LiveServer) -> None:
     require_modules("query+siteinfo")
-    doc = _mwapi(live_server, formatversion=2).get(action="query", meta="siteinfo",
-                                                   siprop="general|namespaces")
+    doc = _mwapi(live_server, formatversion=2).get(
+        action="query", meta="siteinfo", siprop="general|namespaces"
+    )
     general = doc["query"]["general"]
     assert general["sitename"] == "AnchorWiki"
     assert general["server"] == live_server.base_url
@@ -57,8 +57,12 @@ def test_mwapi_reads_siteinfo(live_server: LiveServer) -> None:
 
 def test_mwclient_site_starts_anonymously(live_server: LiveServer) -> None:
     require_modules("query+siteinfo", "query+userinfo")
-    site = mwclient.Site(f"127.0.0.1:{live_server.port}", path=f"{live_server.script_path}/",
-                         scheme="http", clients_useragent=UA)
+    site = mwclient.Site(
+        f"127.0.0.1:{live_server.port}",
+        path=f"{live_server.script_path}/",
+        scheme="http",
+        clients_useragent=UA,
+    )
     assert site.site["sitename"] == "AnchorWiki"
     assert site.version is not None and site.version[:2] >= (1, 16)
     assert not site.logged_in
@@ -68,7 +72,10 @@ def test_mwclient_site_starts_anonymously(live_server: LiveServer) -> None:
 
 def test_pywikibot_site_starts_anonymously(live_server: LiveServer, tmp_path: Path) -> None:
     require_modules("query+siteinfo", "query+userinfo", "paraminfo")
-    result = run_pywikibot(tmp_path, live_server, """
+    result = run_pywikibot(
+        tmp_path,
+        live_server,
+        """
         result = {
             "version": str(site.mw_version),
             "sitename": site.siteinfo["sitename"],
@@ -76,7 +83,8 @@ def test_pywikibot_site_starts_anonymously(live_server: LiveServer, tmp_path: Pa
             "user_ns": site.namespaces[2].custom_name,
             "userinfo_name": site.userinfo["name"],
         }
-    """)
+    """,
+    )
     assert result["sitename"] == "AnchorWiki"
     assert result["version"].startswith("1.")
     assert result["logged_in"] is False

@@ -26,8 +26,9 @@ LOGIN = ("login", "query+siteinfo", "query+userinfo")
 
 
 def _site(server: LiveServer, login: str) -> mwclient.Site:
-    site = mwclient.Site(f"127.0.0.1:{server.port}", path=f"{server.script_path}/", scheme="http",
-                         clients_useragent=UA)
+    site = mwclient.Site(
+        f"127.0.0.1:{server.port}", path=f"{server.script_path}/", scheme="http", clients_useragent=UA
+    )
     site.login(login, BOT_PASSWORD)
     return site
 
@@ -82,11 +83,16 @@ def test_pywikibot_user_send_email(live_server: LiveServer, tmp_path: Path) -> N
     require_modules(*LOGIN, "paraminfo", "query+users", "emailuser")
     create_account(live_server, "Alice")
     bob = create_account(live_server, "Bob", bot_password=False)
-    result = run_pywikibot(tmp_path, live_server, """
+    result = run_pywikibot(
+        tmp_path,
+        live_server,
+        """
         site.login()
         bob = pywikibot.User(site, "Bob")
         result = {"emailable": bob.isEmailable(), "sent": bob.send_email("pwb subject", "pwb body")}
-    """, user="Alice")
+    """,
+        user="Alice",
+    )
     assert result == {"emailable": True, "sent": True}
     messages = _delivered(live_server, 1)
     assert [str(m["Subject"]) for m in messages if bob.email in str(m["To"])] == ["pwb subject"]
@@ -97,7 +103,10 @@ def test_pywikibot_recovers_from_badtoken(live_server: LiveServer, tmp_path: Pat
     require_modules(*LOGIN, "paraminfo", "query+users", "emailuser")
     create_account(live_server, "Alice")
     bob = create_account(live_server, "Bob", bot_password=False)
-    result = run_pywikibot(tmp_path, live_server, """
+    result = run_pywikibot(
+        tmp_path,
+        live_server,
+        """
         site.login()
         good = site.tokens["csrf"]
         stale = "0123456789abcdef0123456789abcdef01234567+\\\\"
@@ -105,7 +114,9 @@ def test_pywikibot_recovers_from_badtoken(live_server: LiveServer, tmp_path: Pat
         sent = pywikibot.User(site, "Bob").send_email("after badtoken", "body")
         result = {"sent": sent, "refreshed": site.tokens["csrf"] != stale,
                   "good": good.endswith("+\\\\")}
-    """, user="Alice")
+    """,
+        user="Alice",
+    )
     assert result == {"sent": True, "refreshed": True, "good": True}
     messages = _delivered(live_server, 1)
     assert [str(m["Subject"]) for m in messages if bob.email in str(m["To"])] == ["after badtoken"]
@@ -117,10 +128,16 @@ def test_mwclient_massmessage_call(live_server: LiveServer) -> None:
     create_account(live_server, "Bob", bot_password=False)
     site = _site(live_server, alice.bot_login)
     token = site.get_token("csrf")
-    site.post("edit", title="Project:Delivery list", text="{{#target:User talk:Bob}}\n",
-              summary="list", token=token)
-    doc = site.post("massmessage", spamlist="Project:Delivery list", subject="Client news",
-                    message="Hello from mwclient.", token=token)
+    site.post(
+        "edit", title="Project:Delivery list", text="{{#target:User talk:Bob}}\n", summary="list", token=token
+    )
+    doc = site.post(
+        "massmessage",
+        spamlist="Project:Delivery list",
+        subject="Client news",
+        message="Hello from mwclient.",
+        token=token,
+    )
     assert doc["massmessage"] == {"result": "success", "count": 1}
     live_server.cli("jobs", "run")
     page = site.pages["User talk:Bob"]
@@ -130,4 +147,3 @@ def test_mwclient_massmessage_call(live_server: LiveServer) -> None:
         page = site.pages["User talk:Bob"]
     text = page.text()
     assert "== Client news ==" in text and "Hello from mwclient." in text
-

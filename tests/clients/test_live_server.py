@@ -11,8 +11,9 @@ from wikipost.settings import load_settings
 
 
 def _tokens(server: LiveServer) -> dict[str, object]:
-    r = requests.get(server.api_url, params={"action": "query", "meta": "tokens", "format": "json"},
-                     timeout=10)
+    r = requests.get(
+        server.api_url, params={"action": "query", "meta": "tokens", "format": "json"}, timeout=10
+    )
     assert r.status_code == 200
     return dict(r.json())
 
@@ -31,9 +32,11 @@ def test_serves_the_api_and_restarts_after_sigterm_and_sigkill(live_server: Live
 
 
 def test_config_is_valid_toml_for_load_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    config: dict[str, dict[str, Any]] = {"site": {"name": "X \"quoted\"", "server": "http://127.0.0.1:1"},
-              "ratelimits": {"emailuser": {"user": [2, 60]}},
-              "mail": {"backend": "memory", "smtp_timeout": 2.5, "enable_user_email": False}}
+    config: dict[str, dict[str, Any]] = {
+        "site": {"name": 'X "quoted"', "server": "http://127.0.0.1:1"},
+        "ratelimits": {"emailuser": {"user": [2, 60]}},
+        "mail": {"backend": "memory", "smtp_timeout": 2.5, "enable_user_email": False},
+    }
     path = tmp_path / "c.toml"
     path.write_text(to_toml(config))
     settings = load_settings(path, tmp_path, environ={})

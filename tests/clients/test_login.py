@@ -16,8 +16,9 @@ UA = "wikipost-tests/1.0 (tests@anchor.test)"
 
 
 def _mwclient(server: LiveServer) -> mwclient.Site:
-    return mwclient.Site(f"127.0.0.1:{server.port}", path=f"{server.script_path}/", scheme="http",
-                         clients_useragent=UA)
+    return mwclient.Site(
+        f"127.0.0.1:{server.port}", path=f"{server.script_path}/", scheme="http", clients_useragent=UA
+    )
 
 
 def _mwapi(server: LiveServer) -> mwapi.Session:
@@ -69,15 +70,22 @@ def test_mwapi_stale_login_token_is_not_success(live_server: LiveServer) -> None
     require_modules("login")
     alice = create_account(live_server, "Alice")
     session = _mwapi(live_server)
-    doc = session.post(action="login", lgname=alice.bot_login, lgpassword=BOT_PASSWORD,
-                       lgtoken="0123456789abcdef0123456789abcdef01234567+\\")
+    doc = session.post(
+        action="login",
+        lgname=alice.bot_login,
+        lgpassword=BOT_PASSWORD,
+        lgtoken="0123456789abcdef0123456789abcdef01234567+\\",
+    )
     assert doc["login"]["result"] in ("WrongToken", "NeedToken", "Failed")
 
 
 def test_pywikibot_bot_password_login(live_server: LiveServer, tmp_path: Path) -> None:
     require_modules("login", "query+siteinfo", "query+userinfo", "paraminfo")
     create_account(live_server, "Alice")
-    result = run_pywikibot(tmp_path, live_server, """
+    result = run_pywikibot(
+        tmp_path,
+        live_server,
+        """
         site.login()
         result = {
             "logged_in": site.logged_in(),
@@ -85,7 +93,9 @@ def test_pywikibot_bot_password_login(live_server: LiveServer, tmp_path: Path) -
             "name": site.userinfo["name"],
             "csrf": site.tokens["csrf"],
         }
-    """, user="Alice")
+    """,
+        user="Alice",
+    )
     assert result["logged_in"] is True
     assert result["user"] == "Alice" and result["name"] == "Alice"
     assert result["csrf"].endswith("+\\") and result["csrf"] != "+\\"

@@ -18,11 +18,28 @@ TOKEN = re.compile(r"^[0-9a-f]{40}\+\\$")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$|^\d{14}$")
 REQUEST_ID = re.compile(r"\[[0-9a-f]{20,}\]|\b[0-9a-f]{24}\b")
 # Keys whose values differ from run to run; only the kind of value is compared.
-VOLATILE_KEYS = frozenset({
-    "servedby", "curtimestamp", "newtimestamp", "timestamp", "touched", "sha1", "requestid",
-    "starttimestamp", "time", "expiry_time", "token", "logintoken", "csrftoken", "lguserid",
-    "messageid", "cookieprefix", "sessionid", "blockedtimestampformatted",
-})
+VOLATILE_KEYS = frozenset(
+    {
+        "servedby",
+        "curtimestamp",
+        "newtimestamp",
+        "timestamp",
+        "touched",
+        "sha1",
+        "requestid",
+        "starttimestamp",
+        "time",
+        "expiry_time",
+        "token",
+        "logintoken",
+        "csrftoken",
+        "lguserid",
+        "messageid",
+        "cookieprefix",
+        "sessionid",
+        "blockedtimestampformatted",
+    }
+)
 ID_KEY = re.compile(
     r"(lg|ns)?(user|page|rev|oldrev|newrev|parent|log|rc|block|blockedby|cmpage|pl|rcuser|lastrev"
     r"|old_rev)?id|logpage"
@@ -36,8 +53,9 @@ NUMBER = re.compile(r"\d+")
 SIGNATURE_DATE = re.compile(r"\d{2}:\d{2}, \d{1,2} [A-Z][a-z]+ \d{4} \(UTC\)")
 OLDID = re.compile(r"([?&]oldid=)\d+")
 # Keys whose numbers are counters of a whole run (a selection was replayed).
-COUNTER_KEYS = frozenset({"pages", "articles", "edits", "jobs", "activeusers", "users", "images",
-                          "admins", "editcount"})
+COUNTER_KEYS = frozenset(
+    {"pages", "articles", "edits", "jobs", "activeusers", "users", "images", "admins", "editcount"}
+)
 MAX_DIFFS = 4
 
 
@@ -111,8 +129,9 @@ def compare_values(expected: Any, got: Any, path: str, diffs: list[str], key: st
 
 
 def _keyed_by_page_id(value: dict[str, Any]) -> bool:
-    return bool(value) and all(re.fullmatch(r"-?\d+", k) and isinstance(v, dict) and "title" in v
-                               for k, v in value.items())
+    return bool(value) and all(
+        re.fullmatch(r"-?\d+", k) and isinstance(v, dict) and "title" in v for k, v in value.items()
+    )
 
 
 def _by_title(pages: dict[str, Any]) -> dict[str, Any]:
@@ -133,8 +152,10 @@ VOLATILE_TEXT = [
     (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"), "<timestamp>"),
     (re.compile(r'(servedby|curtimestamp)="[^"]*"'), r'\1="…"'),
     (re.compile(r'([a-z]*continue)="[^"]*"'), lambda m: NUMBER.sub("0", m.group(0))),
-    (re.compile(r'\b(logid|pageid|logpage|revid|rcid|old_revid|lastrevid|parentid|userid)="\d+"'),
-     r'\1="<id>"'),
+    (
+        re.compile(r'\b(logid|pageid|logpage|revid|rcid|old_revid|lastrevid|parentid|userid)="\d+"'),
+        r'\1="<id>"',
+    ),
 ]
 
 
@@ -163,8 +184,9 @@ def compare_response(record: dict[str, Any], status: int, headers: dict[str, str
     if (want_error or None) != (got_error or None):
         diffs.append(f"MediaWiki-API-Error: expected {want_error}, got {got_error}")
     if bool(expected_headers.get("retry-after")) != bool(headers.get("retry-after")):
-        diffs.append(f"Retry-After: expected {expected_headers.get('retry-after')}, "
-                     f"got {headers.get('retry-after')}")
+        diffs.append(
+            f"Retry-After: expected {expected_headers.get('retry-after')}, got {headers.get('retry-after')}"
+        )
     expected = record.get("body")
     if isinstance(expected, dict | list):
         try:
@@ -175,7 +197,8 @@ def compare_response(record: dict[str, Any], status: int, headers: dict[str, str
             compare_values(expected, got, "body", diffs)
     elif isinstance(expected, str) and want_type.endswith("xml"):
         if normalize_text(expected) != normalize_text(body_text):
-            diffs.append(f"body: expected {_short(normalize_text(expected))}, "
-                         f"got {_short(normalize_text(body_text))}")
+            diffs.append(
+                f"body: expected {_short(normalize_text(expected))}, got {_short(normalize_text(body_text))}"
+            )
     # HTML pages (jsonfm and friends) are compared by status and content type only.
     return Outcome(matched=not diffs, diffs=diffs[:MAX_DIFFS])

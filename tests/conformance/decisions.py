@@ -11,8 +11,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-CANTSEND = ("You are not logged in, you do not have a confirmed email address, or you are not "
-            "allowed to send email to other users, so you cannot send email.")
+CANTSEND = (
+    "You are not logged in, you do not have a confirmed email address, or you are not "
+    "allowed to send email to other users, so you cannot send email."
+)
 
 # 1.39 code -> (our code, our info); applied to emailuser records only.
 D1: dict[str, tuple[str, str]] = {
@@ -38,9 +40,11 @@ def _rewrite_error(error: dict[str, Any]) -> str | None:
     return new_code
 
 
-DOCREF = ("See http://127.0.0.1:8081/w/api.php for API usage. Subscribe to the mediawiki-api-announce "
-          "mailing list at &lt;https://lists.wikimedia.org/postorius/lists/mediawiki-api-announce."
-          "lists.wikimedia.org/&gt; for notice of API deprecations and breaking changes.")
+DOCREF = (
+    "See http://127.0.0.1:8081/w/api.php for API usage. Subscribe to the mediawiki-api-announce "
+    "mailing list at &lt;https://lists.wikimedia.org/postorius/lists/mediawiki-api-announce."
+    "lists.wikimedia.org/&gt; for notice of API deprecations and breaking changes."
+)
 # Records where 1.39 crashed and the spec lets us answer properly instead: record name -> the
 # error we give. pages.md §2.11: section=new on a JSON list page makes 1.39 fail with
 # internal_api_error_ErrorPageError; "a re-implementation may answer sectionsnotsupported"
@@ -59,8 +63,11 @@ def apply_decisions(record: dict[str, Any]) -> dict[str, Any]:
     name = str(record.get("name", ""))
     if name in SPEC_ALLOWED:
         error = SPEC_ALLOWED[name]
-        return {**record, "body": {"error": dict(error)},
-                "headers": {**record.get("headers", {}), "mediawiki-api-error": error["code"]}}
+        return {
+            **record,
+            "body": {"error": dict(error)},
+            "headers": {**record.get("headers", {}), "mediawiki-api-error": error["code"]},
+        }
     if not name.startswith("emailuser"):
         return record
     record = copy.deepcopy(record)

@@ -23,19 +23,23 @@ from typing import Any
 from tests.conformance.compare import normalize_text
 
 DELIVERER = "MediaWiki message delivery"
-XML_DELIVERY_ITEM = re.compile(
-    r'<item\b[^>]*\buser="' + DELIVERER + r'"[^>]*?(?:/>|>.*?</item>)', re.DOTALL)
+XML_DELIVERY_ITEM = re.compile(r'<item\b[^>]*\buser="' + DELIVERER + r'"[^>]*?(?:/>|>.*?</item>)', re.DOTALL)
 
 
 def canonical(value: Any) -> Any:
     """A copy of an answer body with every delivery-ordered list in canonical form."""
     if isinstance(value, dict):
-        return {k: _revisions([canonical(r) for r in v]) if k == "revisions" and isinstance(v, list)
-                else canonical(v) for k, v in value.items()}
+        return {
+            k: _revisions([canonical(r) for r in v])
+            if k == "revisions" and isinstance(v, list)
+            else canonical(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         items = [canonical(v) for v in value]
-        return _sort_deliveries(items, _recent_change) if _is_rc_list(items) else _sort_deliveries(
-            items, None)
+        return (
+            _sort_deliveries(items, _recent_change) if _is_rc_list(items) else _sort_deliveries(items, None)
+        )
     return value
 
 
@@ -58,8 +62,9 @@ def _sort_deliveries(items: list[Any], project: Any) -> list[Any]:
 
 def _orderless(item: dict[str, Any]) -> dict[str, Any]:
     """The sort key leaves out ids and timestamps, which follow the delivery order."""
-    return {k: v for k, v in item.items()
-            if not (k.endswith("id") or k in ("timestamp", "logpage", "parentid"))}
+    return {
+        k: v for k, v in item.items() if not (k.endswith("id") or k in ("timestamp", "logpage", "parentid"))
+    }
 
 
 def _is_rc_list(items: list[Any]) -> bool:
@@ -105,7 +110,7 @@ def _revisions(revisions: list[Any]) -> list[Any]:
     for revision in revisions:
         text = _content(revision) if isinstance(revision, dict) else None
         if _by_deliverer(revision) and text is not None:
-            appended = text[len(previous):] if previous and text.startswith(previous) else text
+            appended = text[len(previous) :] if previous and text.startswith(previous) else text
             out.append(_with_content(revision, appended.lstrip("\n")))
         else:
             out.append(revision)
@@ -140,6 +145,6 @@ def canonical_xml(text: str) -> str:
     ordered = sorted((m.group(0) for m in found), key=normalize_text)
     out, last = [], 0
     for match, item in zip(found, ordered, strict=True):
-        out += [text[last:match.start()], item]
+        out += [text[last : match.start()], item]
         last = match.end()
     return "".join(out) + text[last:]

@@ -30,8 +30,13 @@ LOGIN_ACTIONS = {"login", "clientlogin"}
 PAUSE = re.compile(r"after a pause of (?:at least )?([\d.]+) s")
 FILL = re.compile(r"after (\d+) successful")
 # A request parameter taken from an earlier answer: param -> the key of that answer to read.
-ANSWER_KEYS = {"basetimestamp": "newtimestamp", "starttimestamp": "curtimestamp",
-               "cmpageid": "pageid", "baserevid": "newrevid", "pageid": "pageid"}
+ANSWER_KEYS = {
+    "basetimestamp": "newtimestamp",
+    "starttimestamp": "curtimestamp",
+    "cmpageid": "pageid",
+    "baserevid": "newrevid",
+    "pageid": "pageid",
+}
 VARIED_FIELDS = ("subject", "text", "appendtext", "summary")
 
 
@@ -78,8 +83,10 @@ class Replayer:
     def fetch_token(self, session_name: str, kind: str) -> str | None:
         try:
             r = self.session(session_name).get(
-                self.server.api_url, params={"action": "query", "meta": "tokens", "type": kind,
-                                             "format": "json"}, timeout=30)
+                self.server.api_url,
+                params={"action": "query", "meta": "tokens", "type": kind, "format": "json"},
+                timeout=30,
+            )
             return str(r.json()["query"]["tokens"][f"{kind}token"])
         except (requests.RequestException, ValueError, KeyError, TypeError):
             return None
@@ -105,8 +112,9 @@ class Replayer:
 
     # --- notes ------------------------------------------------------------------------------
 
-    def before(self, record: dict[str, Any], params: dict[str, str] | None,
-               form: dict[str, str] | None) -> None:
+    def before(
+        self, record: dict[str, Any], params: dict[str, str] | None, form: dict[str, str] | None
+    ) -> None:
         """Carry out the non-HTTP steps the record's note names."""
         note = record.get("note") or ""
         if "job queue run" in note:
@@ -145,7 +153,7 @@ class Replayer:
                     values[key] = str(found)
 
     def fill(self, record: dict[str, Any], session_name: str) -> None:
-        """"after N successful …": reset the limiter, then make N varied copies of the request."""
+        """ "after N successful …": reset the limiter, then make N varied copies of the request."""
         match = FILL.search(record.get("note") or "")
         if not match:
             return
@@ -157,8 +165,13 @@ class Replayer:
 
     # --- sending ----------------------------------------------------------------------------
 
-    def send(self, record: dict[str, Any], session_name: str, params: dict[str, str] | None,
-             form: dict[str, str] | None) -> Answer:
+    def send(
+        self,
+        record: dict[str, Any],
+        session_name: str,
+        params: dict[str, str] | None,
+        form: dict[str, str] | None,
+    ) -> Answer:
         action = (params or {}).get("action") or (form or {}).get("action") or ""
         params = self._substitute(params, action, session_name)
         form = self._substitute(form, action, session_name)
@@ -170,8 +183,11 @@ class Replayer:
         if raw is not None:
             raw = self._substitute_raw(raw, session_name)
             # requests adds no Content-Type to a bytes body: the "no Content-Type" record.
-            headers = {} if "no Content-Type" in (record.get("note") or "") else {
-                "Content-Type": "application/x-www-form-urlencoded"}
+            headers = (
+                {}
+                if "no Content-Type" in (record.get("note") or "")
+                else {"Content-Type": "application/x-www-form-urlencoded"}
+            )
             response = session.request(method, url, data=raw.encode("utf-8"), headers=headers, **kwargs)
         elif form is not None and record.get("content_type_sent") == "multipart/form-data":
             files = {k: (None, v) for k, v in form.items()}
@@ -236,4 +252,3 @@ def iter_requests(records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for record in records:
         if record.get("method") and "status" in record:
             yield record
-

@@ -81,12 +81,16 @@ class Report:
         return "\n".join(lines)
 
 
-def run_transcript(path: Path, work_dir: Path, report: Report, *, only: str | None = None,
-                   redis_url: str | None = None) -> None:
+def run_transcript(
+    path: Path, work_dir: Path, report: Report, *, only: str | None = None, redis_url: str | None = None
+) -> None:
     # Rate-limit counters in storage the CLI reaches too: "rate limiter reset before this request"
     # runs `wikipost ratelimit reset`, which cannot touch a server's memory:// counters.
-    config: dict[str, dict[str, Any]] = {"site": {"server": SERVER}, "mail": {"backend": "maildir"},
-                                         "ratelimits": {"storage": redis_url or "database"}}
+    config: dict[str, dict[str, Any]] = {
+        "site": {"server": SERVER},
+        "mail": {"backend": "maildir"},
+        "ratelimits": {"storage": redis_url or "database"},
+    }
     server: LiveServer | None = None
     label = path.name.removeprefix("mediawiki-1.39.").removesuffix(".jsonl")
     try:
@@ -100,8 +104,9 @@ def run_transcript(path: Path, work_dir: Path, report: Report, *, only: str | No
                 _, gap = gaps.pop(0)
                 gap_answer = replayer.replay(gap)
                 if gap_answer.status != 200 or gap_answer.headers.get("mediawiki-api-error"):
-                    report.notes.append(f"{label}: rebuilt request {gap['name']} failed: "
-                                        f"{gap_answer.text[:200]}")
+                    report.notes.append(
+                        f"{label}: rebuilt request {gap['name']} failed: {gap_answer.text[:200]}"
+                    )
             # Every record is replayed (later ones depend on earlier logins and edits); --only
             # narrows what is counted.
             counted = not only or str(record["name"]).startswith(only)
@@ -114,8 +119,9 @@ def run_transcript(path: Path, work_dir: Path, report: Report, *, only: str | No
                 continue
             if counted:
                 # Delivery jobs run in random order (fixtures README): compare order-free forms.
-                outcome = compare_response(canonical_record(expected), answer.status, answer.headers,
-                                           canonical_text(answer.text))
+                outcome = compare_response(
+                    canonical_record(expected), answer.status, answer.headers, canonical_text(answer.text)
+                )
                 report.add(label, record, outcome.diffs, answer.text)
     except Exception as err:  # noqa: BLE001 - the report says why nothing ran
         report.notes.append(f"{label}: could not run: {type(err).__name__}: {err}")
@@ -127,8 +133,13 @@ def run_transcript(path: Path, work_dir: Path, report: Report, *, only: str | No
             server.stop()
 
 
-def run(transcripts: list[Path] | None = None, *, only: str | None = None,
-        redis_url: str | None = None, use_redis: bool = True) -> Report:
+def run(
+    transcripts: list[Path] | None = None,
+    *,
+    only: str | None = None,
+    redis_url: str | None = None,
+    use_redis: bool = True,
+) -> Report:
     """Replay the transcripts (each on a fresh server); the report."""
     report = Report()
     redis: RedisServer | None = None
@@ -155,8 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 when anything mismatches")
     parser.add_argument("--only", help="replay only records whose name starts with this")
     parser.add_argument("--quiet", action="store_true", help="totals only, no mismatch list")
-    parser.add_argument("--dump", type=Path, help="write each mismatch (diffs and our body) to this "
-                        "JSON-lines file")
+    parser.add_argument(
+        "--dump", type=Path, help="write each mismatch (diffs and our body) to this JSON-lines file"
+    )
     parser.add_argument("transcripts", nargs="*", type=Path, help="transcript files (default: both)")
     args = parser.parse_args(argv)
     report = run(args.transcripts or None, only=args.only)
@@ -164,8 +176,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.dump:
         with args.dump.open("w", encoding="utf-8") as out:
             for m in report.mismatches:
-                out.write(json.dumps({"transcript": m.transcript, "seq": m.seq, "name": m.name,
-                                      "diffs": m.diffs, "answer": m.answer}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "transcript": m.transcript,
+                            "seq": m.seq,
+                            "name": m.name,
+                            "diffs": m.diffs,
+                            "answer": m.answer,
+                        }
+                    )
+                    + "\n"
+                )
     if args.strict and report.mismatches:
         return 1
     return 0

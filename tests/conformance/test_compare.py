@@ -13,15 +13,23 @@ JSON = {"content-type": "application/json; charset=utf-8"}
 
 
 def _record(body: Any, error: str | None = None, name: str = "x.y") -> dict[str, Any]:
-    return {"name": name, "status": 200, "body": body,
-            "headers": {"content-type": "application/json; charset=utf-8", "mediawiki-api-error": error}}
+    return {
+        "name": name,
+        "status": 200,
+        "body": body,
+        "headers": {"content-type": "application/json; charset=utf-8", "mediawiki-api-error": error},
+    }
 
 
 def test_tokens_timestamps_and_ids_may_differ() -> None:
-    expected = {"query": {"tokens": {"csrftoken": "c1dfdaa7f6631307793c230a998612f16b05e83f+\\"}},
-                "edit": {"pageid": 7, "newrevid": 12, "newtimestamp": "2026-11-24T20:49:40Z"}}
-    got = {"query": {"tokens": {"csrftoken": "00000000000000000000000000000000ffffffff+\\"}},
-           "edit": {"pageid": 9, "newrevid": 30, "newtimestamp": "2027-01-01T00:00:00Z"}}
+    expected = {
+        "query": {"tokens": {"csrftoken": "c1dfdaa7f6631307793c230a998612f16b05e83f+\\"}},
+        "edit": {"pageid": 7, "newrevid": 12, "newtimestamp": "2026-11-24T20:49:40Z"},
+    }
+    got = {
+        "query": {"tokens": {"csrftoken": "00000000000000000000000000000000ffffffff+\\"}},
+        "edit": {"pageid": 9, "newrevid": 30, "newtimestamp": "2027-01-01T00:00:00Z"},
+    }
     assert compare_response(_record(expected), 200, JSON, json.dumps(got)).matched
 
 
@@ -43,8 +51,11 @@ def test_texts_keys_lengths_and_codes_must_match() -> None:
 
 
 def test_d1_rewrites_emailuser_errors_only() -> None:
-    record = _record({"error": {"code": "badaccess", "info": "Permission error", "*": "See …"}}, "badaccess",
-                     name="emailuser.sender_botpassword_without_sendemail_grant")
+    record = _record(
+        {"error": {"code": "badaccess", "info": "Permission error", "*": "See …"}},
+        "badaccess",
+        name="emailuser.sender_botpassword_without_sendemail_grant",
+    )
     rewritten = apply_decisions(record)
     assert rewritten["body"]["error"] == {"code": "cantsend", "info": CANTSEND, "*": "See …"}
     assert rewritten["headers"]["mediawiki-api-error"] == "cantsend"
@@ -62,19 +73,38 @@ def test_genuine_tokens_are_told_from_deliberately_wrong_ones() -> None:
 
 
 def test_ids_in_continuations_pages_keys_and_signatures_may_differ() -> None:
-    expected = {"continue": {"rvcontinue": "20261124204940|27", "continue": "||"},
-                "query": {"pages": {"12": {"pageid": 12, "title": "A", "lastrevid": 40},
-                                    "-1": {"title": "B", "missing": ""}}},
-                "text": "Hi [[User:X|X]] 20:49, 24 November 2026 (UTC) "
-                        "<!-- list at /w/index.php?title=L&oldid=186 -->"}
-    got = {"continue": {"rvcontinue": "20270101000000|31", "continue": "||"},
-           "query": {"pages": {"15": {"pageid": 15, "title": "A", "lastrevid": 44},
-                               "-1": {"title": "B", "missing": ""}}},
-           "text": "Hi [[User:X|X]] 09:05, 1 December 2027 (UTC) "
-                   "<!-- list at /w/index.php?title=L&oldid=190 -->"}
+    expected = {
+        "continue": {"rvcontinue": "20261124204940|27", "continue": "||"},
+        "query": {
+            "pages": {
+                "12": {"pageid": 12, "title": "A", "lastrevid": 40},
+                "-1": {"title": "B", "missing": ""},
+            }
+        },
+        "text": "Hi [[User:X|X]] 20:49, 24 November 2026 (UTC) "
+        "<!-- list at /w/index.php?title=L&oldid=186 -->",
+    }
+    got = {
+        "continue": {"rvcontinue": "20270101000000|31", "continue": "||"},
+        "query": {
+            "pages": {
+                "15": {"pageid": 15, "title": "A", "lastrevid": 44},
+                "-1": {"title": "B", "missing": ""},
+            }
+        },
+        "text": "Hi [[User:X|X]] 09:05, 1 December 2027 (UTC) "
+        "<!-- list at /w/index.php?title=L&oldid=190 -->",
+    }
     assert compare_response(_record(expected), 200, JSON, json.dumps(got)).matched
-    renamed = {**got, "query": {"pages": {"15": {"pageid": 15, "title": "C", "lastrevid": 44},
-                                          "-1": {"title": "B", "missing": ""}}}}
+    renamed = {
+        **got,
+        "query": {
+            "pages": {
+                "15": {"pageid": 15, "title": "C", "lastrevid": 44},
+                "-1": {"title": "B", "missing": ""},
+            }
+        },
+    }
     assert not compare_response(_record(expected), 200, JSON, json.dumps(renamed)).matched
     other_key = {**got, "continue": {"rvcontinue": "20270101000000|31|x", "continue": "||"}}
     assert not compare_response(_record(expected), 200, JSON, json.dumps(other_key)).matched
@@ -84,25 +114,46 @@ def test_delivery_order_is_compared_order_free() -> None:
     from tests.conformance.delivery_order import canonical
 
     def rev(user: str, comment: str, content: str) -> dict[str, Any]:
-        return {"user": user, "comment": comment, "size": len(content), "slots": {"main": {
-            "content": content}}}
+        return {
+            "user": user,
+            "comment": comment,
+            "size": len(content),
+            "slots": {"main": {"content": content}},
+        }
 
     seed, d = "Seed.", "MediaWiki message delivery"
     one, two = "== One ==\n\nA.", "== Two ==\n\nB."
-    theirs = [rev("Admin", "seed", seed), rev(d, "two", f"{seed}\n\n{two}"),
-              rev(d, "one", f"{seed}\n\n{two}\n\n{one}")]
-    ours = [rev("Admin", "seed", seed), rev(d, "one", f"{seed}\n\n{one}"),
-            rev(d, "two", f"{seed}\n\n{one}\n\n{two}")]
+    theirs = [
+        rev("Admin", "seed", seed),
+        rev(d, "two", f"{seed}\n\n{two}"),
+        rev(d, "one", f"{seed}\n\n{two}\n\n{one}"),
+    ]
+    ours = [
+        rev("Admin", "seed", seed),
+        rev(d, "one", f"{seed}\n\n{one}"),
+        rev(d, "two", f"{seed}\n\n{one}\n\n{two}"),
+    ]
     assert canonical({"revisions": theirs}) == canonical({"revisions": ours})
-    wrong = [rev("Admin", "seed", seed), rev(d, "one", f"{seed}\n\n{one}"),
-             rev(d, "two", f"{seed}\n\n{one}\n\n== Two ==\n\nC.")]
+    wrong = [
+        rev("Admin", "seed", seed),
+        rev(d, "one", f"{seed}\n\n{one}"),
+        rev(d, "two", f"{seed}\n\n{one}\n\n== Two ==\n\nC."),
+    ]
     assert canonical({"revisions": theirs}) != canonical({"revisions": wrong})
 
 
 def test_spec_allowed_answer_replaces_an_internal_error() -> None:
-    record = _record({"error": {"code": "internal_api_error_ErrorPageError", "info": "[ab] Caught",
-                                "errorclass": "ErrorPageError"}}, "internal_api_error_ErrorPageError",
-                     name="edit.contentmodel.section_new_on_list")
+    record = _record(
+        {
+            "error": {
+                "code": "internal_api_error_ErrorPageError",
+                "info": "[ab] Caught",
+                "errorclass": "ErrorPageError",
+            }
+        },
+        "internal_api_error_ErrorPageError",
+        name="edit.contentmodel.section_new_on_list",
+    )
     rewritten = apply_decisions(record)
     assert rewritten["body"]["error"]["code"] == "sectionsnotsupported"
     assert rewritten["headers"]["mediawiki-api-error"] == "sectionsnotsupported"

@@ -16,9 +16,11 @@ LIMITS = {"edit": {"ip": [2, 3600], "newbie": [2, 3600], "user": [90, 60]}}
 
 
 def anon_edit(server: LiveServer, n: int) -> str:
-    answer = requests.post(server.api_url, data={
-        "action": "edit", "title": f"Reset test {n}", "text": "x", "token": "+\\",
-        "format": "json"}, timeout=30).json()
+    answer = requests.post(
+        server.api_url,
+        data={"action": "edit", "title": f"Reset test {n}", "text": "x", "token": "+\\", "format": "json"},
+        timeout=30,
+    ).json()
     return str(answer["edit"]["result"]) if "edit" in answer else str(answer["error"]["code"])
 
 
@@ -43,9 +45,7 @@ def test_cli_reset_reaches_shared_counters(
 
 
 @pytest.mark.live
-def test_memory_counters_are_out_of_the_clis_reach(
-    live_server_factory: Callable[..., LiveServer]
-) -> None:
+def test_memory_counters_are_out_of_the_clis_reach(live_server_factory: Callable[..., LiveServer]) -> None:
     server = live_server_factory({"ratelimits": {"storage": "memory://", **LIMITS}})
     # Why the runner never replays with memory:// counters.
     assert limited_then_reset(server) == ["Success", "Success", "ratelimited", "ratelimited"]

@@ -34,8 +34,9 @@ class BotPasswordSpec:
 
 # In user-id order: id 2 was MediaWiki's installer account ("MediaWiki default").
 USERS = [
-    UserSpec("Admin", "admin-anchor-pass", "admin@anchor.test", True,
-             ("sysop", "bureaucrat", "interface-admin")),
+    UserSpec(
+        "Admin", "admin-anchor-pass", "admin@anchor.test", True, ("sysop", "bureaucrat", "interface-admin")
+    ),
     UserSpec("MediaWiki default", ""),
     UserSpec("Alice", "alice-anchor-pass", "alice@anchor.test", True),
     UserSpec("Bob", "bob-anchor-pass", "bob@anchor.test", True),
@@ -46,8 +47,12 @@ USERS = [
     UserSpec("Gina", "gina-anchor-pass", "gina@anchor.test", True),
 ]
 BOT_PASSWORDS = [
-    BotPasswordSpec("Alice", "anchor", "alicebotpass0123456789abcdefghij",
-                    ("basic", "highvolume", "sendemail", "editpage")),
+    BotPasswordSpec(
+        "Alice",
+        "anchor",
+        "alicebotpass0123456789abcdefghij",
+        ("basic", "highvolume", "sendemail", "editpage"),
+    ),
     BotPasswordSpec("Bob", "nomail", "bobbotpass0123456789abcdefghijkl", ("basic",)),
 ]
 FRANK_BLOCK_REASON = "Anchor test: blocked from sending email"
@@ -110,8 +115,13 @@ def shape_wiki(server: LiveServer) -> SetupReport:
                 report.via_cli.append(step)
             else:
                 try:
-                    users.create(spec.name, spec.password, email=spec.email, confirmed=spec.confirmed,
-                                 groups=spec.groups)
+                    users.create(
+                        spec.name,
+                        spec.password,
+                        email=spec.email,
+                        confirmed=spec.confirmed,
+                        groups=spec.groups,
+                    )
                     report.in_process.append(step)
                 except Exception as err:  # noqa: BLE001 - reported, the run goes on
                     report.failed.append(f"{step}: {err}")
@@ -134,8 +144,17 @@ def shape_wiki(server: LiveServer) -> SetupReport:
                 report.in_process.append(step)
         for bp in BOT_PASSWORDS:
             step = f"bot password {bp.user}@{bp.app}"
-            if _cli_ok(server, "botpassword", "create", bp.user, bp.app,
-                                  "--grants", ",".join(bp.grants), "--password", bp.password):
+            if _cli_ok(
+                server,
+                "botpassword",
+                "create",
+                bp.user,
+                bp.app,
+                "--grants",
+                ",".join(bp.grants),
+                "--password",
+                bp.password,
+            ):
                 report.via_cli.append(step)
             else:
                 report.failed.append(f"{step}: `wikipost botpassword create` unavailable or failed")

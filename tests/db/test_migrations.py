@@ -31,7 +31,9 @@ def empty_store_url(any_store: str, tmp_path: Path, request: pytest.FixtureReque
 def _init(url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*wikipost_command(), "--data-dir", str(data_dir), "init"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PATH": "/usr/bin:/bin", "WIKIPOST_DATABASE_URL": url},
     )
 
@@ -72,5 +74,26 @@ def test_columns_match_the_declared_tables(empty_store_url: str) -> None:
         for name, table in metadata.tables.items():
             have = {c["name"] for c in inspector.get_columns(name)}
             assert have == {c.name for c in table.columns}, name
+    finally:
+        db.dispose()
+
+
+def test_schema_head_constant_is_alembics_head() -> None:
+    """ensure_current() trusts SCHEMA_HEAD: it must name the newest migration."""
+    from wikipost.db.migrate import SCHEMA_HEAD, head_revision
+
+    assert head_revision() == SCHEMA_HEAD
+
+
+def test_ensure_current_migrates_a_new_store_and_then_only_reads(tmp_path: Path) -> None:
+    from wikipost.db.migrate import SCHEMA_HEAD, ensure_current, stored_revision
+
+    db = Database(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+    try:
+        assert stored_revision(db) is None
+        ensure_current(db)
+        assert stored_revision(db) == SCHEMA_HEAD
+        ensure_current(db)  # already current: nothing to do
+        assert stored_revision(db) == SCHEMA_HEAD
     finally:
         db.dispose()

@@ -12,8 +12,13 @@ from wikipost.wiki import Wiki
 
 def test_create_and_look_up(any_wiki: Wiki) -> None:
     users = any_wiki.users
-    alice = users.create("alice_smith", "secret-pw", email="alice@anchor.test", confirmed=True,
-                         groups=["sysop", "bot", "sysop"])
+    alice = users.create(
+        "alice_smith",
+        "secret-pw",
+        email="alice@anchor.test",
+        confirmed=True,
+        groups=["sysop", "bot", "sysop"],
+    )
     assert alice.name == "Alice smith"
     assert alice.groups == ("bot", "sysop")
     assert alice.email_confirmed

@@ -46,8 +46,13 @@ def setup_users(wiki: Wiki, *, passwords: bool = False) -> AnchorUsers:
     def pw(password: str) -> str | None:
         return password if passwords else None
 
-    admin = users.create("Admin", pw("admin-anchor-pass"), email="admin@anchor.test", confirmed=True,
-                         groups=("sysop", "bureaucrat"))
+    admin = users.create(
+        "Admin",
+        pw("admin-anchor-pass"),
+        email="admin@anchor.test",
+        confirmed=True,
+        groups=("sysop", "bureaucrat"),
+    )
     alice = users.create("Alice", pw("alice-anchor-pass"), email="alice@anchor.test", confirmed=True)
     bob = users.create("Bob", pw("bob-anchor-pass"), email="bob@anchor.test", confirmed=True)
     carol = users.create("Carol", pw("carol-anchor-pass"))
@@ -60,17 +65,29 @@ def setup_users(wiki: Wiki, *, passwords: bool = False) -> AnchorUsers:
     users.set_option(gina.id, "email-blacklist", str(alice.id))
     with wiki.db.write() as conn:
         for user, app, password, grants in BOT_PASSWORDS_OF(alice, bob):
-            conn.execute(insert(bot_passwords).values(
-                user_id=user.id, app_id=app, password_hash=hash_password(password) if passwords else "x",
-                grants=json.dumps(grants), created=int(wiki.clock.now())))
+            conn.execute(
+                insert(bot_passwords).values(
+                    user_id=user.id,
+                    app_id=app,
+                    password_hash=hash_password(password) if passwords else "x",
+                    grants=json.dumps(grants),
+                    created=int(wiki.clock.now()),
+                )
+            )
     return AnchorUsers(admin, alice, bob, carol, dave, erin, frank, gina)
 
 
-def BOT_PASSWORDS_OF(alice: UserRecord, bob: UserRecord  # noqa: N802 - a table
-                     ) -> list[tuple[UserRecord, str, str, list[str]]]:
+def BOT_PASSWORDS_OF(
+    alice: UserRecord,
+    bob: UserRecord,  # noqa: N802 - a table
+) -> list[tuple[UserRecord, str, str, list[str]]]:
     return [
-        (alice, "anchor", "alicebotpass0123456789abcdefghij",
-         ["basic", "highvolume", "sendemail", "editpage"]),
+        (
+            alice,
+            "anchor",
+            "alicebotpass0123456789abcdefghij",
+            ["basic", "highvolume", "sendemail", "editpage"],
+        ),
         (bob, "nomail", "bobbotpass0123456789abcdefghijkl", ["basic"]),
     ]
 
@@ -80,8 +97,11 @@ def login_as(wiki: Wiki, client: TestClient, user: UserRecord, bot_app: str | No
     sid = new_session_id()
     expires = int(wiki.clock.now()) + wiki.settings.users.session_expiry
     with wiki.db.write() as conn:
-        conn.execute(insert(sessions).values(id=sid, user_id=user.id, bot_app=bot_app,
-                                             data=json.dumps({}), expires=expires))
+        conn.execute(
+            insert(sessions).values(
+                id=sid, user_id=user.id, bot_app=bot_app, data=json.dumps({}), expires=expires
+            )
+        )
     name = wiki.sessions.bp_cookie_name if bot_app else wiki.sessions.cookie_name
     client.cookies.clear()
     client.cookies.set(name, sid)

@@ -19,8 +19,7 @@ from wikipost.wiki import Wiki
 
 def test_sync_delivery_to_a_dead_server_is_the_139_failure(make_wiki: Callable[..., Wiki]) -> None:
     port = free_port()  # nothing listens there
-    wiki = make_wiki(mail={"backend": "smtp", "smtp_port": port, "delivery": "sync",
-                           "smtp_timeout": 5.0})
+    wiki = make_wiki(mail={"backend": "smtp", "smtp_port": port, "delivery": "sync", "smtp_timeout": 5.0})
     users = setup_users(wiki)
     expected = {r["name"]: r for r in records("emailuser.smtp_down")}
     with TestClient(build_app(wiki), base_url="http://127.0.0.1:8081") as client:
@@ -33,14 +32,20 @@ def test_sync_delivery_to_a_dead_server_is_the_139_failure(make_wiki: Callable[.
             assert r.json() == want, name
             assert "mediawiki-api-error" not in r.headers
         plain = client.post(API, data={**form, "errorformat": "plaintext"}).json()
-        assert plain == {"emailuser": {"result": "Failure", "errors": [{
-            "code": "pear-mail-error", "text": want["emailuser"]["errors"][0]["params"][0]}]}}
+        assert plain == {
+            "emailuser": {
+                "result": "Failure",
+                "errors": [{"code": "pear-mail-error", "text": want["emailuser"]["errors"][0]["params"][0]}],
+            }
+        }
         form.pop("formatversion", None)
         xml = client.post(API, data={**form, "format": "xml"}).text
         reason = want["emailuser"]["errors"][0]["params"][0]
-        assert xml == ('<?xml version="1.0"?><api><emailuser result="Failure"><warnings /><errors>'
-                       '<error message="pear-mail-error" code="pear-mail-error" type="error"><params>'
-                       f"<param>{reason}</param></params></error></errors></emailuser></api>")
+        assert xml == (
+            '<?xml version="1.0"?><api><emailuser result="Failure"><warnings /><errors>'
+            '<error message="pear-mail-error" code="pear-mail-error" type="error"><params>'
+            f"<param>{reason}</param></params></error></errors></emailuser></api>"
+        )
     failed = wiki.outbox.list("failed")
     assert len(failed) == 4 and "Connection refused" in failed[0].last_error
     assert wiki.background().drain() == 0  # sync failures are not retried behind the user's back
@@ -58,8 +63,9 @@ def test_sync_delivery_success_marks_sent(make_wiki: Callable[..., Wiki]) -> Non
 
 def test_outbox_retries_with_backoff_then_delivers(make_wiki: Callable[..., Wiki]) -> None:
     port = free_port()
-    wiki = make_wiki(mail={"backend": "smtp", "smtp_port": port, "smtp_timeout": 5.0,
-                           "retry_base_seconds": 10.0})
+    wiki = make_wiki(
+        mail={"backend": "smtp", "smtp_port": port, "smtp_timeout": 5.0, "retry_base_seconds": 10.0}
+    )
     setup_users(wiki)
     result = wiki.emailuser.send(actor(wiki, "Alice"), "ip", "Bob", "Hi", "Later", False)
     (mid,) = result.outbox_ids
@@ -88,15 +94,22 @@ def test_permanent_refusal_marks_failed_with_reason(make_wiki: Callable[..., Wik
         setup_users(wiki)
         wiki.emailuser.send(actor(wiki, "Alice"), "ip", "Bob", "Hi", "Bounce", True)
         wiki.background().drain()
-        failed, = wiki.outbox.list("failed")
+        (failed,) = wiki.outbox.list("failed")
         assert "550" in failed.last_error and failed.attempts == 1
         assert [r.kind for r in wiki.outbox.list("sent")] == ["emailuser-copy"]
         assert len(sink.received) == 1
 
 
 def test_attempts_are_bounded(make_wiki: Callable[..., Wiki]) -> None:
-    wiki = make_wiki(mail={"backend": "smtp", "smtp_port": free_port(), "max_attempts": 2,
-                           "retry_base_seconds": 1.0, "smtp_timeout": 5.0})
+    wiki = make_wiki(
+        mail={
+            "backend": "smtp",
+            "smtp_port": free_port(),
+            "max_attempts": 2,
+            "retry_base_seconds": 1.0,
+            "smtp_timeout": 5.0,
+        }
+    )
     setup_users(wiki)
     wiki.emailuser.send(actor(wiki, "Alice"), "ip", "Bob", "Hi", "Never", False)
     wiki.background().drain()

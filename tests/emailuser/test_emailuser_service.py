@@ -50,8 +50,7 @@ def test_user_email_disabled_after_target_checks(make_wiki: Callable[..., Wiki])
     setup_users(wiki)
     alice = actor(wiki, "Alice")
     assert error_of(lambda: wiki.emailuser.send(alice, "ip", "Carol", "s", "t", False)) == "noemail"
-    assert error_of(lambda: wiki.emailuser.send(alice, "ip", "Bob", "s", "t", False)) == \
-        "usermaildisabled"
+    assert error_of(lambda: wiki.emailuser.send(alice, "ip", "Bob", "s", "t", False)) == "usermaildisabled"
 
 
 def test_new_users_refused_when_target_says_so(make_wiki: Callable[..., Wiki]) -> None:
@@ -165,13 +164,18 @@ def test_ccme_to_self_sends_one_mail_and_copy_flag_is_presence(wiki: Wiki) -> No
     with TestClient(build_app(wiki), base_url="http://127.0.0.1:8081") as client:
         login_as(wiki, client, users.alice)
         token = csrf(client)
-        assert emailuser(client, token, target="Alice", subject="me", text="x", ccme="1") == \
-            {"emailuser": {"result": "Success"}}
-        assert emailuser(client, token, target="Bob", subject="no", text="x", ccme="false") == \
-            {"emailuser": {"result": "Success"}}
+        assert emailuser(client, token, target="Alice", subject="me", text="x", ccme="1") == {
+            "emailuser": {"result": "Success"}
+        }
+        assert emailuser(client, token, target="Bob", subject="no", text="x", ccme="false") == {
+            "emailuser": {"result": "Success"}
+        }
     wiki.background().drain()
     assert [m.recipients[0] for m in wiki.mailer.outbox] == [  # type: ignore[attr-defined]
-        "alice@anchor.test", "bob@anchor.test", "alice@anchor.test"]
+        "alice@anchor.test",
+        "bob@anchor.test",
+        "alice@anchor.test",
+    ]
 
 
 def test_xml_and_fv2_success_shapes(wiki: Wiki) -> None:
@@ -179,8 +183,17 @@ def test_xml_and_fv2_success_shapes(wiki: Wiki) -> None:
     with TestClient(build_app(wiki), base_url="http://127.0.0.1:8081") as client:
         login_as(wiki, client, users.alice)
         token = csrf(client)
-        xml = client.post(API, data={"action": "emailuser", "target": "Bob", "subject": "xml",
-                                     "text": "xml", "format": "xml", "token": token})
+        xml = client.post(
+            API,
+            data={
+                "action": "emailuser",
+                "target": "Bob",
+                "subject": "xml",
+                "text": "xml",
+                "format": "xml",
+                "token": token,
+            },
+        )
         assert xml.text == '<?xml version="1.0"?><api><emailuser result="Success" /></api>'
         fv2 = emailuser(client, token, target="Bob", subject="fv2", text="fv2", formatversion="2")
         assert fv2 == {"emailuser": {"result": "Success"}}

@@ -18,12 +18,36 @@ BOT_PASSWORD = "alicebotpass0123456789abcdefghij"
 
 
 def prepare(server: LiveServer) -> None:
-    server.cli("user", "create", "Alice", "--password", "alice-anchor-pass",
-               "--email", "alice@anchor.test", "--confirmed")
-    server.cli("user", "create", "Test", "--password", "test-anchor-pass",
-               "--email", "test@anchor.test", "--confirmed")
-    server.cli("botpassword", "create", "Alice", "anchor",
-               "--grants", "basic,highvolume,sendemail,editpage", "--password", BOT_PASSWORD)
+    server.cli(
+        "user",
+        "create",
+        "Alice",
+        "--password",
+        "alice-anchor-pass",
+        "--email",
+        "alice@anchor.test",
+        "--confirmed",
+    )
+    server.cli(
+        "user",
+        "create",
+        "Test",
+        "--password",
+        "test-anchor-pass",
+        "--email",
+        "test@anchor.test",
+        "--confirmed",
+    )
+    server.cli(
+        "botpassword",
+        "create",
+        "Alice",
+        "anchor",
+        "--grants",
+        "basic,highvolume,sendemail,editpage",
+        "--password",
+        BOT_PASSWORD,
+    )
 
 
 def seed_demo(url: str, username: str, password: str) -> str:
@@ -37,11 +61,11 @@ def seed_demo(url: str, username: str, password: str) -> str:
         "action": "query",
         "meta": "tokens",
         "type": "login",
-        "format": "json"
+        "format": "json",
     }
     R = S.get(url=URL, params=PARAMS_0)  # noqa: N806
     DATA = R.json()  # noqa: N806
-    LOGIN_TOKEN = DATA['query']['tokens']['logintoken']  # noqa: N806
+    LOGIN_TOKEN = DATA["query"]["tokens"]["logintoken"]  # noqa: N806
 
     # Step 2: POST request to log in.
     PARAMS_1 = {  # noqa: N806
@@ -49,7 +73,7 @@ def seed_demo(url: str, username: str, password: str) -> str:
         "lgname": username,
         "lgpassword": password,
         "lgtoken": LOGIN_TOKEN,
-        "format": "json"
+        "format": "json",
     }
     R = S.post(URL, data=PARAMS_1)  # noqa: N806
 
@@ -57,11 +81,11 @@ def seed_demo(url: str, username: str, password: str) -> str:
     PARAMS_2 = {  # noqa: N806
         "action": "query",
         "meta": "tokens",
-        "format": "json"
+        "format": "json",
     }
     R = S.get(url=URL, params=PARAMS_2)  # noqa: N806
     DATA = R.json()  # noqa: N806
-    EMAIL_TOKEN = DATA['query']['tokens']['csrftoken']  # noqa: N806
+    EMAIL_TOKEN = DATA["query"]["tokens"]["csrftoken"]  # noqa: N806
 
     # Step 4: POST request to send an email
     PARAMS_3 = {  # noqa: N806
@@ -70,7 +94,7 @@ def seed_demo(url: str, username: str, password: str) -> str:
         "subject": "Hi",
         "text": "Just wanted to say hi",
         "token": EMAIL_TOKEN,
-        "format": "json"
+        "format": "json",
     }
     R = S.post(URL, data=PARAMS_3)  # noqa: N806
     DATA = R.text  # noqa: N806
@@ -86,8 +110,7 @@ def wait_until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
         time.sleep(0.05)
 
 
-def test_seed_demo_leaves_the_mail_in_the_maildir(
-        live_server_factory: Callable[..., LiveServer]) -> None:
+def test_seed_demo_leaves_the_mail_in_the_maildir(live_server_factory: Callable[..., LiveServer]) -> None:
     server = live_server_factory({"mail": {"backend": "maildir"}}, start=False)
     prepare(server)
     server.start()
@@ -99,14 +122,14 @@ def test_seed_demo_leaves_the_mail_in_the_maildir(
     msg = messages[0]
     assert msg["To"] == '"Test" <test@anchor.test>' and msg["Subject"] == "Hi"
     assert msg["Reply-To"] == '"Alice" <alice@anchor.test>'
-    assert "Just wanted to say hi\n\n-- \nThis email was sent by Alice to Test" in \
-        msg.get_payload(decode=True).decode().replace("\r\n", "\n")
+    assert "Just wanted to say hi\n\n-- \nThis email was sent by Alice to Test" in msg.get_payload(
+        decode=True
+    ).decode().replace("\r\n", "\n")
 
 
 def test_seed_demo_reaches_a_real_smtp_server(live_server_factory: Callable[..., LiveServer]) -> None:
     with Sink() as sink:
-        server = live_server_factory({"mail": {"backend": "smtp", "smtp_port": sink.port}},
-                                     start=False)
+        server = live_server_factory({"mail": {"backend": "smtp", "smtp_port": sink.port}}, start=False)
         prepare(server)
         server.start()
         answer = seed_demo(server.api_url, "Alice@anchor", BOT_PASSWORD)
@@ -118,18 +141,35 @@ def test_seed_demo_reaches_a_real_smtp_server(live_server_factory: Callable[...,
 
 def _send_many(server: LiveServer, count: int) -> None:
     s = requests.Session()
-    token = s.get(server.api_url, params={"action": "query", "meta": "tokens", "type": "login",
-                                          "format": "json"}).json()["query"]["tokens"]["logintoken"]
-    login = s.post(server.api_url, data={"action": "login", "lgname": "Alice@anchor",
-                                         "lgpassword": BOT_PASSWORD, "lgtoken": token,
-                                         "format": "json"}).json()
+    token = s.get(
+        server.api_url, params={"action": "query", "meta": "tokens", "type": "login", "format": "json"}
+    ).json()["query"]["tokens"]["logintoken"]
+    login = s.post(
+        server.api_url,
+        data={
+            "action": "login",
+            "lgname": "Alice@anchor",
+            "lgpassword": BOT_PASSWORD,
+            "lgtoken": token,
+            "format": "json",
+        },
+    ).json()
     assert login["login"]["result"] == "Success", login
-    csrf = s.get(server.api_url, params={"action": "query", "meta": "tokens",
-                                         "format": "json"}).json()["query"]["tokens"]["csrftoken"]
+    csrf = s.get(server.api_url, params={"action": "query", "meta": "tokens", "format": "json"}).json()[
+        "query"
+    ]["tokens"]["csrftoken"]
     for n in range(count):
-        r = s.post(server.api_url, data={"action": "emailuser", "target": "Test",
-                                         "subject": f"Crash {n}", "text": f"Mail {n}",
-                                         "token": csrf, "format": "json"})
+        r = s.post(
+            server.api_url,
+            data={
+                "action": "emailuser",
+                "target": "Test",
+                "subject": f"Crash {n}",
+                "text": f"Mail {n}",
+                "token": csrf,
+                "format": "json",
+            },
+        )
         assert r.json() == {"emailuser": {"result": "Success"}}, r.text
 
 
@@ -140,10 +180,11 @@ def test_sigkill_mid_delivery_loses_nothing(live_server_factory: Callable[..., L
     # kill lands mid-delivery (and mid-chunk) whatever the machine's speed.
     with Sink(hold_after=chunk + 5) as slow:
         port = slow.port
-        config = {"mail": {"backend": "smtp", "smtp_port": port, "smtp_timeout": 3.0,
-                           "retry_base_seconds": 0.2},
-                  "jobs": {"lease_seconds": 2, "poll_seconds": 0.05},
-                  "ratelimits": {"emailuser": {"user": [1000, 86400]}}}
+        config = {
+            "mail": {"backend": "smtp", "smtp_port": port, "smtp_timeout": 3.0, "retry_base_seconds": 0.2},
+            "jobs": {"lease_seconds": 2, "poll_seconds": 0.05},
+            "ratelimits": {"emailuser": {"user": [1000, 86400]}},
+        }
         server = live_server_factory(config, start=False)
         prepare(server)
         server.start()

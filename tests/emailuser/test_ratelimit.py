@@ -13,15 +13,25 @@ from wikipost.services.ratelimit import RateLimiter
 from wikipost.settings import Settings
 from wikipost.wiki import Wiki
 
-USER = Actor(id=7, name="Alice", implicit_groups=("*", "user", "autoconfirmed"),
-             rights=frozenset({"sendemail", "autoconfirmed"}))
+USER = Actor(
+    id=7,
+    name="Alice",
+    implicit_groups=("*", "user", "autoconfirmed"),
+    rights=frozenset({"sendemail", "autoconfirmed"}),
+)
 NEWBIE = Actor(id=8, name="Newbie", implicit_groups=("*", "user"), rights=frozenset({"sendemail"}))
 ANON = Actor(id=0, name="127.0.0.1")
 SYSOP = Actor(id=9, name="Admin", groups=("sysop",), rights=frozenset({"noratelimit", "autoconfirmed"}))
 
 
-@pytest.fixture(params=["memory", "redis", "database-sqlite",
-                        pytest.param("database-postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[
+        "memory",
+        "redis",
+        "database-sqlite",
+        pytest.param("database-postgres", marks=pytest.mark.postgres),
+    ]
+)
 def limiter_factory(request: pytest.FixtureRequest) -> Callable[..., RateLimiter]:
     storage = "memory://"
     db = None
@@ -73,7 +83,8 @@ class TestRateLimiterContract:
         assert all(limiter.hit("emailuser", SYSOP, "10.0.0.1") for _ in range(10))
 
     def test_group_entry_replaces_user_when_more_generous(
-            self, limiter_factory: Callable[..., RateLimiter]) -> None:
+        self, limiter_factory: Callable[..., RateLimiter]
+    ) -> None:
         limiter = limiter_factory(user=[1, 86400], bot=[50, 86400])
         bot = Actor(id=11, name="Bot", groups=("bot",), rights=frozenset({"autoconfirmed"}))
         assert [b.category for b in limiter.buckets("emailuser", bot, "x")] == ["bot"]
@@ -117,7 +128,9 @@ def test_describe_matches_userinfo_shapes(wiki: Wiki) -> None:
     user = wiki.ratelimiter.describe(USER)
     assert user["emailuser"] == {"user": {"hits": 20, "seconds": 86400}}
     newbie = wiki.ratelimiter.describe(NEWBIE)
-    assert newbie["emailuser"] == {"user": {"hits": 20, "seconds": 86400},
-                                   "ip": {"hits": 5, "seconds": 86400},
-                                   "newbie": {"hits": 5, "seconds": 86400}}
+    assert newbie["emailuser"] == {
+        "user": {"hits": 20, "seconds": 86400},
+        "ip": {"hits": 5, "seconds": 86400},
+        "newbie": {"hits": 5, "seconds": 86400},
+    }
     assert wiki.ratelimiter.describe(SYSOP) == {}

@@ -93,8 +93,7 @@ class Replayer:
             headers = {}
             if record["name"] != "emailuser.post_without_content_type":
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
-            return self.client.post(API, params=params, content=record["raw_body"],
-                                    headers=headers)
+            return self.client.post(API, params=params, content=record["raw_body"], headers=headers)
         if record["name"] == "emailuser.multipart_form_data":
             files = {k: (None, v) for k, v in (form or {}).items()}
             return self.client.post(API, params=params, files=files)
@@ -110,8 +109,7 @@ class Replayer:
 
 def bot_password_grants_applied(wiki: Wiki, users: AnchorUsers) -> bool:
     """Whether sessions of a bot password are limited to its grants (Bob@nomail lacks sendemail)."""
-    actor = wiki.users.actor_for_session(Session(id="x", user_id=users.bob.id, bot_app="nomail"),
-                                         "127.0.0.1")
+    actor = wiki.users.actor_for_session(Session(id="x", user_id=users.bob.id, bot_app="nomail"), "127.0.0.1")
     return "sendemail" not in actor.rights
 
 
@@ -146,10 +144,17 @@ def test_every_emailuser_record_matches(make_wiki: Callable[..., Wiki]) -> None:
                 # The 19 probes between .first and .hit are not in the transcript; mails 23–41 are.
                 for n in range(2, 21):
                     replay.use("alice_bp")
-                    r = client.post(API, data={
-                        "action": "emailuser", "target": "Bob", "subject": f"Rate {n}",
-                        "text": f"Rate limit probe {n}", "format": "json",
-                        "token": replay.tokens["alice_bp"]})
+                    r = client.post(
+                        API,
+                        data={
+                            "action": "emailuser",
+                            "target": "Bob",
+                            "subject": f"Rate {n}",
+                            "text": f"Rate limit probe {n}",
+                            "format": "json",
+                            "token": replay.tokens["alice_bp"],
+                        },
+                    )
                     assert r.json() == {"emailuser": {"result": "Success"}}, (n, r.json())
                     problems += compare_mails(f"Rate {n}", replay.new_mails(), [mails[21 + n]])
             response = replay.request(record)

@@ -14,19 +14,31 @@ from tests.live import start_live_server
 
 def login(api: str) -> tuple[requests.Session, str]:
     s = requests.Session()
-    token = s.get(api, params={"action": "query", "meta": "tokens", "type": "login",
-                               "format": "json"}).json()["query"]["tokens"]["logintoken"]
-    result = s.post(api, data={"action": "login", "lgname": "Alice@anchor", "lgpassword": BOT_PASSWORD,
-                               "lgtoken": token, "format": "json"}).json()
+    token = s.get(
+        api, params={"action": "query", "meta": "tokens", "type": "login", "format": "json"}
+    ).json()["query"]["tokens"]["logintoken"]
+    result = s.post(
+        api,
+        data={
+            "action": "login",
+            "lgname": "Alice@anchor",
+            "lgpassword": BOT_PASSWORD,
+            "lgtoken": token,
+            "format": "json",
+        },
+    ).json()
     assert result["login"]["result"] == "Success", result
-    csrf = s.get(api, params={"action": "query", "meta": "tokens",
-                              "format": "json"}).json()["query"]["tokens"]["csrftoken"]
+    csrf = s.get(api, params={"action": "query", "meta": "tokens", "format": "json"}).json()["query"][
+        "tokens"
+    ]["csrftoken"]
     return s, csrf
 
 
 def test_quota_is_exact_across_two_worker_processes(tmp_path: Path) -> None:
-    config = {"mail": {"backend": "maildir"},
-              "ratelimits": {"storage": "database", "emailuser": {"user": [7, 86400]}}}
+    config = {
+        "mail": {"backend": "maildir"},
+        "ratelimits": {"storage": "database", "emailuser": {"user": [7, 86400]}},
+    }
     server = start_live_server(tmp_path, config, start=False, workers=2)
     prepare(server)
     server.start()
@@ -38,9 +50,17 @@ def test_quota_is_exact_across_two_worker_processes(tmp_path: Path) -> None:
         def fire(i: int) -> None:
             s, csrf = clients[i]
             for n in range(4):
-                r = s.post(server.api_url, data={"action": "emailuser", "target": "Test",
-                                                 "subject": f"w{i}-{n}", "text": "Hello.",
-                                                 "token": csrf, "format": "json"}).json()
+                r = s.post(
+                    server.api_url,
+                    data={
+                        "action": "emailuser",
+                        "target": "Test",
+                        "subject": f"w{i}-{n}",
+                        "text": "Hello.",
+                        "token": csrf,
+                        "format": "json",
+                    },
+                ).json()
                 outcome = r.get("emailuser", {}).get("result") or r["error"]["code"]
                 with lock:
                     results.append(outcome)

@@ -14,13 +14,19 @@ MAILS = FIXTURES / "mediawiki-1.39.mail.jsonl"
 # DECISIONS.md D1: 1.39's (code, info) → Wikipost's.
 D1 = {
     ("cantsend", "No send address"): (
-        "cantsend", "You are not logged in, you do not have a confirmed email address, or you are "
-        "not allowed to send email to other users, so you cannot send email."),
+        "cantsend",
+        "You are not logged in, you do not have a confirmed email address, or you are "
+        "not allowed to send email to other users, so you cannot send email.",
+    ),
     ("badaccess", "Permission error"): (
-        "cantsend", "You are not logged in, you do not have a confirmed email address, or you are "
-        "not allowed to send email to other users, so you cannot send email."),
+        "cantsend",
+        "You are not logged in, you do not have a confirmed email address, or you are "
+        "not allowed to send email to other users, so you cannot send email.",
+    ),
     ("blockedemailuser", "\u29fcblockedemailuser\u29fd"): (
-        "blockedfrommail", "You have been blocked from sending email."),
+        "blockedfrommail",
+        "You have been blocked from sending email.",
+    ),
     ("usermaildisabled", "User email disabled"): ("usermaildisabled", "User email has been disabled."),
 }
 _NOEMAIL = re.compile(r'^There is no email address recorded for user ".*"\.$')

@@ -18,8 +18,7 @@ class Recorder:
     """A handler that records what it ran as rows in the jobs table itself (type ``ran``,
     never claimable), so only committed work shows."""
 
-    def __init__(self, wiki: Wiki, fail_on: set[str] | None = None,
-                 crash_on: set[str] | None = None) -> None:
+    def __init__(self, wiki: Wiki, fail_on: set[str] | None = None, crash_on: set[str] | None = None) -> None:
         self.wiki = wiki
         self.batches: list[int] = []
         self.fail_on = fail_on or set()
@@ -36,15 +35,19 @@ class Recorder:
                 out[job.id] = JobOutcome.retry(f"cannot {name}")
                 continue
             now = self.wiki.clock.now()
-            conn.execute(insert(jobs).values(type="ran", payload=name, status="done",
-                                             available_at=None, created_at=now, updated_at=now))
+            conn.execute(
+                insert(jobs).values(
+                    type="ran", payload=name, status="done", available_at=None, created_at=now, updated_at=now
+                )
+            )
         return out
 
     @property
     def ran(self) -> list[str]:
         with self.wiki.db.read() as conn:
-            return list(conn.execute(select(jobs.c.payload).where(jobs.c.type == "ran")
-                                     .order_by(jobs.c.id)).scalars())
+            return list(
+                conn.execute(select(jobs.c.payload).where(jobs.c.type == "ran").order_by(jobs.c.id)).scalars()
+            )
 
 
 def _rows(wiki: Wiki) -> list[Any]:
@@ -143,8 +146,16 @@ def test_work_and_completion_commit_together(wiki: Wiki) -> None:
 
         def run(self, conn: Connection, batch: list[Job]) -> Mapping[int, JobOutcome]:
             now = wiki.clock.now()
-            conn.execute(insert(marker).values(type="marker", payload="{}", status="done",
-                                               available_at=None, created_at=now, updated_at=now))
+            conn.execute(
+                insert(marker).values(
+                    type="marker",
+                    payload="{}",
+                    status="done",
+                    available_at=None,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
             if self.crash:
                 raise RuntimeError("died mid-batch")
             return {}

@@ -40,8 +40,14 @@ class SinkHandler:
     def __post_init__(self) -> None:
         self.arrived = threading.Condition(self.lock)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self,
+        server: Any,
+        session: Any,
+        envelope: Any,
+        address: str,  # noqa: N802
+        rcpt_options: list[str],
+    ) -> str:
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
@@ -56,8 +62,13 @@ class SinkHandler:
             if held:  # a server stuck mid-transaction: the client waits until it gives up
                 await asyncio.Event().wait()  # cancelled when the sink stops
         with self.arrived:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                          bytes(envelope.original_content or envelope.content)))
+            self.received.append(
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    bytes(envelope.original_content or envelope.content),
+                )
+            )
             self.arrived.notify_all()
         return "250 Message accepted for delivery"
 
@@ -73,19 +84,44 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
         raise RuntimeError("openssl not installed")
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-         "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True)
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
 class Sink:
     """``with Sink() as sink: … sink.port … sink.handler.received``"""
 
-    def __init__(self, *, refuse: dict[str, str] | None = None, delay: float = 0.0, tls: str = "",
-                 cert: tuple[Path, Path] | None = None, auth: tuple[str, str] | None = None,
-                 port: int | None = None, hold_after: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        refuse: dict[str, str] | None = None,
+        delay: float = 0.0,
+        tls: str = "",
+        cert: tuple[Path, Path] | None = None,
+        auth: tuple[str, str] | None = None,
+        port: int | None = None,
+        hold_after: int | None = None,
+    ) -> None:
         self.handler = SinkHandler(refuse=dict(refuse or {}), delay=delay, hold_after=hold_after)
         self.port = port or free_port()
         self.auth = auth
@@ -101,16 +137,20 @@ class Sink:
         elif tls == "tls":
             kwargs.update(ssl_context=context)
         if auth is not None:
-            kwargs.update(authenticator=self._authenticate, auth_required=True,
-                          auth_require_tls=False)
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
-                                     ready_timeout=10, **kwargs)
+            kwargs.update(authenticator=self._authenticate, auth_required=True, auth_require_tls=False)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, ready_timeout=10, **kwargs
+        )
         self._tls = tls
 
-    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
-                      auth_data: Any) -> AuthResult:
-        ok = (isinstance(auth_data, LoginPassword) and self.auth is not None
-              and (auth_data.login.decode(), auth_data.password.decode()) == self.auth)
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and self.auth is not None
+            and (auth_data.login.decode(), auth_data.password.decode()) == self.auth
+        )
         self.auth_attempts.append((mechanism, ok))
         return AuthResult(success=ok, handled=False)
 

@@ -16,11 +16,16 @@ from wikipost.mail.message import Address, OutgoingMail, compose, new_message_id
 
 
 def make_mail(n: int, to: str = "bob@anchor.test") -> OutgoingMail:
-    return compose(to=Address(to, "Bob"), from_=Address("wiki@anchor.test", "AnchorWiki"),
-                   reply_to=Address("alice@anchor.test", "Alice"), subject=f"Grüße {n}",
-                   body=f"Line one {n}\n.\nÜnicode — last line", date=1_795_549_247,
-                   message_id=new_message_id("anchorwiki", "127.0.0.1"),
-                   list_unsubscribe="http://127.0.0.1:8081/w/index.php/Special:Preferences")
+    return compose(
+        to=Address(to, "Bob"),
+        from_=Address("wiki@anchor.test", "AnchorWiki"),
+        reply_to=Address("alice@anchor.test", "Alice"),
+        subject=f"Grüße {n}",
+        body=f"Line one {n}\n.\nÜnicode — last line",
+        date=1_795_549_247,
+        message_id=new_message_id("anchorwiki", "127.0.0.1"),
+        list_unsubscribe="http://127.0.0.1:8081/w/index.php/Special:Preferences",
+    )
 
 
 class Harness:
@@ -65,8 +70,7 @@ def test_send_messages_counts_and_keeps_bytes(harness: Harness) -> None:
     with harness.backend as backend:
         assert backend.send_messages(mails) == 3
     delivered = harness.delivered()
-    assert [d.replace(b"\r\n", b"\n") for d in delivered] == \
-        [m.raw.replace(b"\r\n", b"\n") for m in mails]
+    assert [d.replace(b"\r\n", b"\n") for d in delivered] == [m.raw.replace(b"\r\n", b"\n") for m in mails]
 
 
 def test_empty_list_sends_nothing(harness: Harness) -> None:
@@ -111,9 +115,9 @@ def test_smtp_refusals_are_classified() -> None:
     refuse = {"gone@anchor.test": "550 5.1.1 No such user", "busy@anchor.test": "451 4.3.0 Try later"}
     with Sink(refuse=refuse) as sink:
         backend = SmtpBackend("127.0.0.1", sink.port, timeout=10)
-        ok, gone, busy, ok2 = backend.send_each([
-            make_mail(1), make_mail(2, "gone@anchor.test"), make_mail(3, "busy@anchor.test"),
-            make_mail(4)])
+        ok, gone, busy, ok2 = backend.send_each(
+            [make_mail(1), make_mail(2, "gone@anchor.test"), make_mail(3, "busy@anchor.test"), make_mail(4)]
+        )
         backend.close()
     assert ok is None and ok2 is None
     assert gone is not None and gone.permanent and "550" in gone.reason
@@ -127,8 +131,10 @@ def test_smtp_server_down_is_temporary_with_pear_like_reason() -> None:
     backend = SmtpBackend("127.0.0.1", port, timeout=5)
     (outcome,) = backend.send_each([make_mail(1)])
     assert outcome is not None and not outcome.permanent
-    assert outcome.reason == (f"Failed to connect to 127.0.0.1:{port} [SMTP: Failed to connect "
-                              "socket: Connection refused (code: -1, response: )]")
+    assert outcome.reason == (
+        f"Failed to connect to 127.0.0.1:{port} [SMTP: Failed to connect "
+        "socket: Connection refused (code: -1, response: )]"
+    )
 
 
 def test_smtp_auth(tmp_path: Path) -> None:
@@ -152,13 +158,21 @@ def test_smtp_auth(tmp_path: Path) -> None:
 def test_smtp_tls_modes_verify_the_certificate(tmp_path: Path, mode: str) -> None:
     cert = self_signed_cert(tmp_path)
     with Sink(tls=mode, cert=cert, auth=("wiki", "s3cret")) as sink:
-        trusting = SmtpBackend("127.0.0.1", sink.port, tls=mode, cert_bundle=str(cert[0]),
-                               username="wiki", password="s3cret", timeout=10)
+        trusting = SmtpBackend(
+            "127.0.0.1",
+            sink.port,
+            tls=mode,
+            cert_bundle=str(cert[0]),
+            username="wiki",
+            password="s3cret",
+            timeout=10,
+        )
         assert trusting.send_messages([make_mail(1), make_mail(2)]) == 2
         trusting.close()
         # Without our CA the self-signed certificate is rejected: nothing goes out in clear.
-        distrusting = SmtpBackend("127.0.0.1", sink.port, tls=mode, username="wiki",
-                                  password="s3cret", timeout=10)
+        distrusting = SmtpBackend(
+            "127.0.0.1", sink.port, tls=mode, username="wiki", password="s3cret", timeout=10
+        )
         (outcome,) = distrusting.send_each([make_mail(3)])
     assert outcome is not None and not outcome.permanent
     assert len(sink.received) == 2

@@ -22,7 +22,8 @@ def cli(wiki: Wiki, tmp_path: Path, *args: str) -> str:
     config.write_text(
         f'[database]\nurl = "{s.database.url}"\n[mail]\nbackend = "memory"\n'
         f'[site]\nname = "{s.site.name}"\nserver = "{s.site.server}"\n'
-        f'password_sender = "{s.site.password_sender}"\nwiki_id = "{s.site.wiki_id}"\n')
+        f'password_sender = "{s.site.password_sender}"\nwiki_id = "{s.site.wiki_id}"\n'
+    )
     result = CliRunner().invoke(app, ["--data-dir", str(s.data_dir), "--config", str(config), *args])
     assert result.exit_code == 0, result.output
     return result.output
@@ -45,8 +46,9 @@ def test_mail_list_shows_states_and_errors(make_wiki: Callable[..., Wiki], tmp_p
     assert "queued 1" in queued and "failed 1" in queued
 
 
-def test_ratelimit_reset_for_a_user(make_wiki: Callable[..., Wiki], tmp_path: Path,
-                                    fresh_redis_url: str) -> None:
+def test_ratelimit_reset_for_a_user(
+    make_wiki: Callable[..., Wiki], tmp_path: Path, fresh_redis_url: str
+) -> None:
     wiki = make_wiki(ratelimits={"storage": fresh_redis_url, "emailuser": {"user": [1, 86400]}})
     setup_users(wiki)
     alice = actor(wiki, "Alice")
@@ -61,8 +63,7 @@ def test_ratelimit_reset_for_a_user(make_wiki: Callable[..., Wiki], tmp_path: Pa
 def _cli_with(wiki: Wiki, tmp_path: Path, extra: str, *args: str) -> str:
     config = tmp_path / "cli2.toml"
     s = wiki.settings
-    config.write_text(f'[database]\nurl = "{s.database.url}"\n[site]\nwiki_id = "{s.site.wiki_id}"\n'
-                      + extra)
+    config.write_text(f'[database]\nurl = "{s.database.url}"\n[site]\nwiki_id = "{s.site.wiki_id}"\n' + extra)
     result = CliRunner().invoke(app, ["--data-dir", str(s.data_dir), "--config", str(config), *args])
     assert result.exit_code == 0, result.output
     return result.output

@@ -19,9 +19,16 @@ from wikipost.mail.message import (
 
 
 def mail(subject: str, name: str = "Bob", body: str = "Body") -> bytes:
-    return compose(to=Address("bob@anchor.test", name), from_=Address("wiki@anchor.test", "AnchorWiki"),
-                   reply_to=Address("alice@anchor.test", "Alice"), subject=subject, body=body,
-                   date=0, message_id="<x.1@127.0.0.1>", list_unsubscribe="http://x/P").raw
+    return compose(
+        to=Address("bob@anchor.test", name),
+        from_=Address("wiki@anchor.test", "AnchorWiki"),
+        reply_to=Address("alice@anchor.test", "Alice"),
+        subject=subject,
+        body=body,
+        date=0,
+        message_id="<x.1@127.0.0.1>",
+        list_unsubscribe="http://x/P",
+    ).raw
 
 
 def test_encodings_match_the_transcript_mails() -> None:
@@ -40,13 +47,16 @@ def test_address_forms() -> None:
     assert format_address("q@b.c", 'Say "hi" \\') == '"Say \\"hi\\" \\\\" <q@b.c>'
 
 
-@pytest.mark.parametrize("subject", [
-    "Hello\r\nBcc: victim@evil.test",
-    "Hello\nBcc: victim@evil.test",
-    "Hello\rBcc: victim@evil.test",
-    "=?UTF-8?Q?Hi=0D=0ABcc:_victim@evil.test?=",
-    "x\r\n\r\nInjected body",
-])
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Hello\r\nBcc: victim@evil.test",
+        "Hello\nBcc: victim@evil.test",
+        "Hello\rBcc: victim@evil.test",
+        "=?UTF-8?Q?Hi=0D=0ABcc:_victim@evil.test?=",
+        "x\r\n\r\nInjected body",
+    ],
+)
 def test_subject_cannot_inject_headers(subject: str) -> None:
     raw = mail(subject)
     head = raw.split(b"\r\n\r\n", 1)[0]
@@ -58,8 +68,9 @@ def test_subject_cannot_inject_headers(subject: str) -> None:
     assert "victim" not in str(msg["To"])
     # The subject round-trips through a standard parser as one value.
     if "=?" not in subject:
-        assert str(msg["Subject"]).replace("\r", "").replace("\n", "") == \
-            subject.replace("\r", "").replace("\n", "")
+        assert str(msg["Subject"]).replace("\r", "").replace("\n", "") == subject.replace("\r", "").replace(
+            "\n", ""
+        )
 
 
 def test_typed_encoded_word_is_not_interpreted() -> None:

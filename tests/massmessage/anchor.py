@@ -23,24 +23,24 @@ def records() -> dict[int, dict[str, Any]]:
         return {r["seq"]: r for r in map(json.loads, f)}
 
 
-def seed_pages(wiki: Wiki, users: AnchorUsers, recs: dict[int, dict[str, Any]],
-               seqs: range = range(127, 138)) -> None:
+def seed_pages(
+    wiki: Wiki, users: AnchorUsers, recs: dict[int, dict[str, Any]], seqs: range = range(127, 138)
+) -> None:
     """The pages the ``setup.edit.*`` (and list-creation) records made, saved as Admin."""
     actor = wiki.users.actor_for(users.admin)
     # The installer's Main Page is page 1 / revision 1 of the reference wiki.
     save_as(wiki, actor, "Main Page", "<strong>MediaWiki has been installed.</strong>")
     for seq in seqs:
         form = recs[seq]["form"]
-        save_as(wiki, actor, form["title"], form["text"], form.get("summary", ""),
-                form.get("contentmodel"))
+        save_as(wiki, actor, form["title"], form["text"], form.get("summary", ""), form.get("contentmodel"))
 
 
-def save_as(wiki: Wiki, actor: Any, title_text: str, text: str, summary: str = "",
-            model: str | None = None) -> None:
+def save_as(
+    wiki: Wiki, actor: Any, title_text: str, text: str, summary: str = "", model: str | None = None
+) -> None:
     title = wiki.titles.parse(title_text)
     with wiki.db.write() as conn:
-        wiki.pages.save(conn, title=title, actor=actor, text=text, summary=summary,
-                        content_model=model)
+        wiki.pages.save(conn, title=title, actor=actor, text=text, summary=summary, content_model=model)
 
 
 class Sessions:

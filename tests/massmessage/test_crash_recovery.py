@@ -23,18 +23,35 @@ def _prepare_and_send(server: LiveServer) -> int:
     with server.open_wiki() as wiki:
         now = int(time.time())
         with wiki.db.write() as conn:
-            conn.execute(insert(users), [{"name": f"Crash user {i}", "email": "",
-                                          "registration": now, "editcount": 0, "is_system": False}
-                                         for i in range(TARGETS)])
+            conn.execute(
+                insert(users),
+                [
+                    {
+                        "name": f"Crash user {i}",
+                        "email": "",
+                        "registration": now,
+                        "editcount": 0,
+                        "is_system": False,
+                    }
+                    for i in range(TARGETS)
+                ],
+            )
         admin = wiki.users.create("Admin", None, groups=("sysop",))
         actor = wiki.users.actor_for(admin)
-        text = json.dumps({"description": "crash", "targets": [
-            {"title": f"User:Crash user {i}"} for i in range(TARGETS)]})
+        text = json.dumps(
+            {"description": "crash", "targets": [{"title": f"User:Crash user {i}"} for i in range(TARGETS)]}
+        )
         with wiki.db.write() as conn:
-            wiki.pages.save(conn, title=wiki.titles.parse("Crash list"), actor=actor, text=text,
-                            content_model="MassMessageListContent")
+            wiki.pages.save(
+                conn,
+                title=wiki.titles.parse("Crash list"),
+                actor=actor,
+                text=text,
+                content_model="MassMessageListContent",
+            )
         send_id, count = wiki.massmessage.submit(
-            actor, SendRequest("Crash list", SUBJECT, "Body of the crash test. ~~~~", None))
+            actor, SendRequest("Crash list", SUBJECT, "Body of the crash test. ~~~~", None)
+        )
         assert count == TARGETS
         return send_id
 
@@ -58,8 +75,9 @@ def _wait(server: LiveServer, send_id: int, until: object, timeout: float) -> tu
 
 
 def test_sigkill_mid_delivery_then_restart_delivers_each_target_once(tmp_path: Path) -> None:
-    server = start_live_server(tmp_path, {"jobs": {"lease_seconds": 3, "poll_seconds": 0.05},
-                                          "mail": {"backend": "memory"}})
+    server = start_live_server(
+        tmp_path, {"jobs": {"lease_seconds": 3, "poll_seconds": 0.05}, "mail": {"backend": "memory"}}
+    )
     try:
         send_id = _prepare_and_send(server)
         delivered, pending = _wait(server, send_id, lambda d, p: d >= 300, timeout=300)
@@ -74,7 +92,8 @@ def test_sigkill_mid_delivery_then_restart_delivers_each_target_once(tmp_path: P
         rows = conn.execute(
             select(pages.c.dbkey, revisions.c.text)
             .join(revisions, revisions.c.id == pages.c.latest_rev_id)
-            .where(pages.c.namespace == 3, pages.c.dbkey.like("Crash_user_%"))).all()
+            .where(pages.c.namespace == 3, pages.c.dbkey.like("Crash_user_%"))
+        ).all()
         status = wiki.massmessage.status(send_id)
     assert status is not None and status.delivered == TARGETS and status.status == "done"
     assert len(rows) == TARGETS

@@ -17,9 +17,11 @@ from wikipost.db.schema.pages import revisions
 from wikipost.services.massmessage import DELIVER_JOB, SendRequest
 from wikipost.wiki import Wiki
 
-LIST = ('{"description": "t", "targets": [{"title": "User:Bob"}, {"title": "Talk:Alpha"}, '
-        '{"title": "User talk:Nobody here"}, {"title": "Alpha"}, {"title": "User talk:Erin"}, '
-        '{"title": "Project:Locked"}]}')
+LIST = (
+    '{"description": "t", "targets": [{"title": "User:Bob"}, {"title": "Talk:Alpha"}, '
+    '{"title": "User talk:Nobody here"}, {"title": "Alpha"}, {"title": "User talk:Erin"}, '
+    '{"title": "Project:Locked"}]}'
+)
 
 
 def _setup(wiki: Wiki) -> Any:
@@ -31,8 +33,12 @@ def _setup(wiki: Wiki) -> Any:
     page_id = _page_id(wiki, "Project:Locked")
     with wiki.db.write() as conn:
         from wikipost.db.schema.pages import page_restrictions
-        conn.execute(page_restrictions.insert().values(page_id=page_id, type="edit",
-                                                       level="sysop", expiry=None, cascade=False))
+
+        conn.execute(
+            page_restrictions.insert().values(
+                page_id=page_id, type="edit", level="sysop", expiry=None, cascade=False
+            )
+        )
     send_id, count = wiki.massmessage.submit(admin, SendRequest("Delivery list", "News", "Hi ~~~~", None))
     assert count == 6
     wiki.background().drain()
@@ -48,8 +54,13 @@ def _page_id(wiki: Wiki, title: str) -> int:
 
 def _revisions(wiki: Wiki, title: str) -> list[str]:
     with wiki.db.read() as conn:
-        return list(conn.execute(select(revisions.c.text).where(
-            revisions.c.page_id == _page_id(wiki, title)).order_by(revisions.c.id)).scalars())
+        return list(
+            conn.execute(
+                select(revisions.c.text)
+                .where(revisions.c.page_id == _page_id(wiki, title))
+                .order_by(revisions.c.id)
+            ).scalars()
+        )
 
 
 def test_statuses_and_reasons(wiki: Wiki) -> None:
@@ -67,8 +78,9 @@ def test_a_delivery_that_runs_twice_adds_one_section(wiki: Wiki) -> None:
     before = _revisions(wiki, "User talk:Bob")
     assert len(before) == 1 and before[0].count("== News ==") == 1
     with wiki.db.read() as conn:
-        target = conn.execute(select(massmessage_targets.c.id).where(
-            massmessage_targets.c.title == "User talk:Bob")).scalar()
+        target = conn.execute(
+            select(massmessage_targets.c.id).where(massmessage_targets.c.title == "User talk:Bob")
+        ).scalar()
     # The job again (a lost lease): the settled record stops it.
     with wiki.db.write() as conn:
         wiki.jobs.enqueue(conn, DELIVER_JOB, {"send": send_id, "target": target})
@@ -76,8 +88,9 @@ def test_a_delivery_that_runs_twice_adds_one_section(wiki: Wiki) -> None:
     assert _revisions(wiki, "User talk:Bob") == before
     # Even with the record lost, MassMessage's own check (same section, same hidden comment).
     with wiki.db.write() as conn:
-        conn.execute(update(massmessage_targets).where(massmessage_targets.c.id == target)
-                     .values(status="pending"))
+        conn.execute(
+            update(massmessage_targets).where(massmessage_targets.c.id == target).values(status="pending")
+        )
         wiki.jobs.enqueue(conn, DELIVER_JOB, {"send": send_id, "target": target})
     wiki.background().drain()
     assert _revisions(wiki, "User talk:Bob") == before
@@ -91,18 +104,42 @@ def test_a_delivery_that_runs_twice_adds_one_section(wiki: Wiki) -> None:
 def test_status_module_and_cli(wiki: Wiki) -> None:
     _users, send_id = _setup(wiki)
     with TestClient(build_app(wiki), base_url="http://127.0.0.1:8081") as client:
-        body = client.get(API, params={"action": "query", "list": "massmessagestatus",
-                                       "format": "json", "formatversion": "2"}).json()
+        body = client.get(
+            API,
+            params={"action": "query", "list": "massmessagestatus", "format": "json", "formatversion": "2"},
+        ).json()
     (send,) = body["query"]["massmessagestatus"]
-    assert {k: send[k] for k in ("id", "sender", "spamlist", "subject", "status", "total",
-                                 "queued", "delivered", "skipped", "failed")} == {
-        "id": send_id, "sender": "Admin", "spamlist": "Delivery list", "subject": "News",
-        "status": "done", "total": 6, "queued": 0, "delivered": 2,
+    assert {
+        k: send[k]
+        for k in (
+            "id",
+            "sender",
+            "spamlist",
+            "subject",
+            "status",
+            "total",
+            "queued",
+            "delivered",
+            "skipped",
+            "failed",
+        )
+    } == {
+        "id": send_id,
+        "sender": "Admin",
+        "spamlist": "Delivery list",
+        "subject": "News",
+        "status": "done",
+        "total": 6,
+        "queued": 0,
+        "delivered": 2,
         "skipped": {"skipbadns": 1, "skipnouser": 1, "skipoptout": 1},
-        "failed": {"protectedpage": 1}}
-    result = CliRunner().invoke(cli_app, ["--data-dir", str(wiki.settings.data_dir),
-                                          "massmessage", "status", str(send_id)],
-                                env={"WIKIPOST_DATABASE_URL": wiki.settings.database_url})
+        "failed": {"protectedpage": 1},
+    }
+    result = CliRunner().invoke(
+        cli_app,
+        ["--data-dir", str(wiki.settings.data_dir), "massmessage", "status", str(send_id)],
+        env={"WIKIPOST_DATABASE_URL": wiki.settings.database_url},
+    )
     assert result.exit_code == 0, result.output
     assert "6 targets, 0 queued, 2 delivered, 3 skipped" in result.output
     assert "1 failed (protectedpage 1)" in result.output

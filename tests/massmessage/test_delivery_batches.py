@@ -30,15 +30,23 @@ def test_deliveries_of_several_sends_to_one_page_chain_their_revisions(wiki: Wik
         for title in ("User talk:Bob", "User talk:Carol"):
             page = wiki.pages.get_page(conn, wiki.titles.parse(title))
             assert page is not None
-            revs = conn.execute(select(revisions.c.id, revisions.c.parent_id, revisions.c.size)
-                                .where(revisions.c.page_id == page.id)
-                                .order_by(revisions.c.id)).all()
+            revs = conn.execute(
+                select(revisions.c.id, revisions.c.parent_id, revisions.c.size)
+                .where(revisions.c.page_id == page.id)
+                .order_by(revisions.c.id)
+            ).all()
             expected_parents = [0] + [r.id for r in revs[:-1]]
             assert [r.parent_id for r in revs] == expected_parents, title
-            changes = conn.execute(select(recentchanges.c.old_rev_id, recentchanges.c.old_len,
-                                          recentchanges.c.new_len, recentchanges.c.type)
-                                   .where(recentchanges.c.page_id == page.id)
-                                   .order_by(recentchanges.c.id)).all()
+            changes = conn.execute(
+                select(
+                    recentchanges.c.old_rev_id,
+                    recentchanges.c.old_len,
+                    recentchanges.c.new_len,
+                    recentchanges.c.type,
+                )
+                .where(recentchanges.c.page_id == page.id)
+                .order_by(recentchanges.c.id)
+            ).all()
             assert [c.old_rev_id for c in changes] == expected_parents, title
             assert [c.old_len for c in changes] == [0] + [r.size for r in revs[:-1]], title
             assert [c.type for c in changes].count("new") == 1, title
@@ -49,13 +57,20 @@ def test_deliveries_of_several_sends_to_one_page_chain_their_revisions(wiki: Wik
 def test_editmassmessagelist_edits_count_against_the_edit_rate_limit(make_wiki: Any) -> None:
     wiki = make_wiki(ratelimits={"edit": {"ip": [2, 3600], "newbie": [2, 3600], "user": [90, 60]}})
     users = setup_users(wiki)
-    save_as(wiki, wiki.users.actor_for(users.admin), "Batch list", LIST,
-            model="MassMessageListContent")
+    save_as(wiki, wiki.users.actor_for(users.admin), "Batch list", LIST, model="MassMessageListContent")
     with TestClient(build_app(wiki), base_url="http://127.0.0.1:8081") as client:
+
         def edit_list(**change: str) -> Any:
-            return client.post("/w/api.php", data={
-                "action": "editmassmessagelist", "spamlist": "Batch list", "token": "+\\",
-                "format": "json", **change}).json()
+            return client.post(
+                "/w/api.php",
+                data={
+                    "action": "editmassmessagelist",
+                    "spamlist": "Batch list",
+                    "token": "+\\",
+                    "format": "json",
+                    **change,
+                },
+            ).json()
 
         assert edit_list(add="User talk:Dave")["editmassmessagelist"]["result"] == "Success"
         # Nothing to change: no edit, so nothing counted (massmessage.md §9.2 step 5).

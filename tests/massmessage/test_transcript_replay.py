@@ -25,19 +25,47 @@ from wikipost.db.schema.pages import logging, recentchanges
 from wikipost.wiki import Wiki
 
 RECORDS = records()
-REPLAYED = [seq for seq, r in sorted(RECORDS.items())
-            if 141 <= seq <= 201 and r["name"].startswith(("editmassmessagelist.", "massmessage."))]
+REPLAYED = [
+    seq
+    for seq, r in sorted(RECORDS.items())
+    if 141 <= seq <= 201 and r["name"].startswith(("editmassmessagelist.", "massmessage."))
+]
 
 # Requests of the run that the transcript does not hold, re-created from their effects (the
 # list's revision history and the talk pages): (insert before seq, session, form).
 UNRECORDED = {
-    146: ("admin", {"action": "editmassmessagelist", "format": "json",
-                    "spamlist": "Anchor delivery list", "add": "User talk:Gina", "token": "x"}),
-    176: ("admin", {"action": "massmessage", "format": "json", "spamlist": "Anchor list redirect",
-                    "subject": "Anchor newsletter 5",
-                    "message": "Sent via a redirect to the delivery list.", "token": "x"}),
-    178: ("admin", {"action": "massmessage", "format": "xml", "spamlist": "Category:Anchor recipients",
-                    "subject": "Anchor newsletter 7", "message": "format=xml", "token": "x"}),
+    146: (
+        "admin",
+        {
+            "action": "editmassmessagelist",
+            "format": "json",
+            "spamlist": "Anchor delivery list",
+            "add": "User talk:Gina",
+            "token": "x",
+        },
+    ),
+    176: (
+        "admin",
+        {
+            "action": "massmessage",
+            "format": "json",
+            "spamlist": "Anchor list redirect",
+            "subject": "Anchor newsletter 5",
+            "message": "Sent via a redirect to the delivery list.",
+            "token": "x",
+        },
+    ),
+    178: (
+        "admin",
+        {
+            "action": "massmessage",
+            "format": "xml",
+            "spamlist": "Category:Anchor recipients",
+            "subject": "Anchor newsletter 7",
+            "message": "format=xml",
+            "token": "x",
+        },
+    ),
 }
 
 
@@ -51,12 +79,15 @@ def replayed(make_wiki: Any) -> tuple[Wiki, dict[int, Any]]:
         sessions = Sessions(wiki, client, users)
         for seq in REPLAYED:
             if seq == 176:  # setup.edit.Anchor list redirect (seq 174) came just before
-                save_as(wiki, wiki.users.actor_for(users.admin), "Anchor list redirect",
-                        "#REDIRECT [[Anchor delivery list]]\n")
+                save_as(
+                    wiki,
+                    wiki.users.actor_for(users.admin),
+                    "Anchor list redirect",
+                    "#REDIRECT [[Anchor delivery list]]\n",
+                )
             if seq in UNRECORDED:
                 session, form = UNRECORDED[seq]
-                r = sessions.send({"name": "unrecorded", "session": session, "method": "POST",
-                                   "form": form})
+                r = sessions.send({"name": "unrecorded", "session": session, "method": "POST", "form": form})
                 assert r.status_code == 200 and "error" not in r.text, r.text
             answers[seq] = sessions.send(RECORDS[seq])
         wiki.background().drain()
@@ -91,8 +122,17 @@ def test_talk_pages_after_delivery_match(replayed: tuple[Wiki, dict[int, Any]]) 
 def _log_entries(wiki: Wiki) -> Counter[tuple[str, int, str, str, str, str]]:
     with wiki.db.read() as conn:
         rows = conn.execute(select(logging).where(logging.c.type == "massmessage")).all()
-    return Counter((r.action, r.namespace, r.dbkey.replace("_", " "), r.user_name, r.comment,
-                    json.dumps(json.loads(r.params), sort_keys=True)) for r in rows)
+    return Counter(
+        (
+            r.action,
+            r.namespace,
+            r.dbkey.replace("_", " "),
+            r.user_name,
+            r.comment,
+            json.dumps(json.loads(r.params), sort_keys=True),
+        )
+        for r in rows
+    )
 
 
 def test_log_entries_match(replayed: tuple[Wiki, dict[int, Any]]) -> None:
@@ -100,8 +140,9 @@ def test_log_entries_match(replayed: tuple[Wiki, dict[int, Any]]) -> None:
     expected: Counter[tuple[Any, ...]] = Counter()
     for e in RECORDS[216]["body"]["query"]["logevents"]:
         title = e["title"].split(":", 1)[1] if e["ns"] else e["title"]
-        expected[(e["action"], e["ns"], title, e["user"], e["comment"],
-                  json.dumps(e["params"], sort_keys=True))] += 1
+        expected[
+            (e["action"], e["ns"], title, e["user"], e["comment"], json.dumps(e["params"], sort_keys=True))
+        ] += 1
     assert _log_entries(wiki) == expected
 
 
@@ -110,14 +151,22 @@ def test_tagged_recent_changes_match(replayed: tuple[Wiki, dict[int, Any]]) -> N
     expected: Counter[tuple[Any, ...]] = Counter()
     for c in RECORDS[217]["body"]["query"]["recentchanges"]:
         # Which send created a page (type "new") depends on the delivery order: not compared.
-        expected[(c["title"], c["user"], c["bot"], c["minor"], c["comment"],
-                  tuple(c["tags"]))] += 1
+        expected[(c["title"], c["user"], c["bot"], c["minor"], c["comment"], tuple(c["tags"]))] += 1
     with wiki.db.read() as conn:
-        rows = conn.execute(select(recentchanges).where(
-            recentchanges.c.tags.like("%massmessage-delivery%"))).all()
+        rows = conn.execute(
+            select(recentchanges).where(recentchanges.c.tags.like("%massmessage-delivery%"))
+        ).all()
     got: Counter[tuple[Any, ...]] = Counter()
     for r in rows:
         title = wiki.titles.make(r.namespace, r.dbkey).prefixed_text
-        got[(title, r.user_name, bool(r.bot), bool(r.minor), r.comment,
-             tuple(t for t in r.tags.split("|") if t))] += 1
+        got[
+            (
+                title,
+                r.user_name,
+                bool(r.bot),
+                bool(r.minor),
+                r.comment,
+                tuple(t for t in r.tags.split("|") if t),
+            )
+        ] += 1
     assert got == expected

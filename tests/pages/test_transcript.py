@@ -42,4 +42,3 @@ def test_record_matches(problems: dict[str, list[str]], name: str) -> None:
 def test_every_record_was_replayed(problems: dict[str, list[str]]) -> None:
     assert set(NAMES) <= set(problems)
     assert len(NAMES) > 150
-

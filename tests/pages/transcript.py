@@ -27,16 +27,46 @@ PAUSE = re.compile(r"after a pause of (?:at least )?([\d.]+) s")
 FILL = re.compile(r"after (\d+) successful")
 FROM_ANSWER = re.compile(r"(\w+) = (\w+) of ([\w.]+)")
 SAME_FROM = re.compile(r"^(\w+) and (\w+) from ([\w.]+)")
-LOGINS = {"admin": ("Admin", PASSWORDS["Admin"]), "alice": ("Alice", PASSWORDS["Alice"]),
-          "frank": ("Frank", PASSWORDS["Frank"]),
-          "alice_bp": ("Alice@anchor", BOT_PASSWORDS[0][2]),
-          "bob_bp_nomail": ("Bob@nomail", BOT_PASSWORDS[1][2])}
+LOGINS = {
+    "admin": ("Admin", PASSWORDS["Admin"]),
+    "alice": ("Alice", PASSWORDS["Alice"]),
+    "frank": ("Frank", PASSWORDS["Frank"]),
+    "alice_bp": ("Alice@anchor", BOT_PASSWORDS[0][2]),
+    "bob_bp_nomail": ("Bob@nomail", BOT_PASSWORDS[1][2]),
+}
 # Values that differ on our side for reasons the README names (ids of the selection, counters,
 # signature dates), compared by type only.
-VARY = {"pageid", "revid", "parentid", "oldrevid", "newrevid", "old_revid", "rcid", "logid",
-        "logpage", "lastrevid", "userid", "blockid", "blockedbyid", "size", "length", "oldlen",
-        "newlen", "sha1", "edits", "pages", "articles", "activeusers", "jobs", "users",
-        "blockedtimestampformatted", "rvcontinue", "rccontinue", "lecontinue", "cmcontinue"}
+VARY = {
+    "pageid",
+    "revid",
+    "parentid",
+    "oldrevid",
+    "newrevid",
+    "old_revid",
+    "rcid",
+    "logid",
+    "logpage",
+    "lastrevid",
+    "userid",
+    "blockid",
+    "blockedbyid",
+    "size",
+    "length",
+    "oldlen",
+    "newlen",
+    "sha1",
+    "edits",
+    "pages",
+    "articles",
+    "activeusers",
+    "jobs",
+    "users",
+    "blockedtimestampformatted",
+    "rvcontinue",
+    "rccontinue",
+    "lecontinue",
+    "cmcontinue",
+}
 
 
 @dataclass
@@ -48,26 +78,35 @@ class Replay:
 
     def client(self, session: str) -> TestClient:
         if session not in self.clients:
-            client = TestClient(self.app, base_url="http://127.0.0.1:8081",
-                                client=("127.0.0.1", 50000))
+            client = TestClient(self.app, base_url="http://127.0.0.1:8081", client=("127.0.0.1", 50000))
             self.clients[session] = client
             if session in LOGINS:
                 name, password = LOGINS[session]
-                token = client.get("/w/api.php", params={
-                    "action": "query", "meta": "tokens", "type": "login", "format": "json"}
+                token = client.get(
+                    "/w/api.php",
+                    params={"action": "query", "meta": "tokens", "type": "login", "format": "json"},
                 ).json()["query"]["tokens"]["logintoken"]
-                answer = client.post("/w/api.php", data={
-                    "action": "login", "lgname": name, "lgpassword": password, "lgtoken": token,
-                    "format": "json"}).json()
+                answer = client.post(
+                    "/w/api.php",
+                    data={
+                        "action": "login",
+                        "lgname": name,
+                        "lgpassword": password,
+                        "lgtoken": token,
+                        "format": "json",
+                    },
+                ).json()
                 assert answer["login"]["result"] == "Success", answer
         return self.clients[session]
 
     def csrf(self, session: str) -> str:
-        return str(self.client(session).get("/w/api.php", params={
-            "action": "query", "meta": "tokens", "format": "json"}).json()["query"]["tokens"]["csrftoken"])
+        return str(
+            self.client(session)
+            .get("/w/api.php", params={"action": "query", "meta": "tokens", "format": "json"})
+            .json()["query"]["tokens"]["csrftoken"]
+        )
 
-    def send(self, rec: dict[str, Any], params: dict[str, str] | None,
-             form: dict[str, str] | None) -> Any:
+    def send(self, rec: dict[str, Any], params: dict[str, str] | None, form: dict[str, str] | None) -> Any:
         session = str(rec.get("session") or "anon")
         client = self.client(session)
         for values in (params, form):
@@ -197,11 +236,16 @@ def seed_main_page(wiki: Wiki) -> None:
     user = wiki.users.get_by_name("MediaWiki default")
     assert user is not None
     with wiki.db.write() as conn:
-        wiki.pages.save(conn, title=wiki.titles.parse("Main Page"), actor=wiki.users.actor_for(user),
-                        text="<strong>MediaWiki has been installed.</strong>\n\nConsult the "
-                             "[https://www.mediawiki.org/wiki/Special:MyLanguage/Help:Contents "
-                             "User's Guide] for information on using the wiki software.",
-                        summary="", auto_summary=False)
+        wiki.pages.save(
+            conn,
+            title=wiki.titles.parse("Main Page"),
+            actor=wiki.users.actor_for(user),
+            text="<strong>MediaWiki has been installed.</strong>\n\nConsult the "
+            "[https://www.mediawiki.org/wiki/Special:MyLanguage/Help:Contents "
+            "User's Guide] for information on using the wiki software.",
+            summary="",
+            auto_summary=False,
+        )
 
 
 @contextmanager
@@ -220,8 +264,9 @@ def replayed(tmp: Path, template: Path, stop_before: str | None = None) -> Itera
             if stop_before and rec["name"].startswith(stop_before):
                 break
             response = replay.replay(rec)
-            problems[rec["name"]] = compare_response(_keyed_by_position(rec), _Renumbered(response),
-                                                     vary=VARY)
+            problems[rec["name"]] = compare_response(
+                _keyed_by_position(rec), _Renumbered(response), vary=VARY
+            )
         yield problems
         for client in replay.clients.values():
             client.close()

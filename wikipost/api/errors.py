@@ -40,8 +40,9 @@ class ApiError(Exception):
     ) -> None:
         super().__init__(f"{code}: {text}")
         self.messages = [
-            ApiMessage(code, text, dict(data or {}), key or f"apierror-{code}", list(params or []),
-                       module=module)
+            ApiMessage(
+                code, text, dict(data or {}), key or f"apierror-{code}", list(params or []), module=module
+            )
         ]
         self.http_status = http_status
         self.headers = dict(headers or {})

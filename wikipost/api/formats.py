@@ -197,21 +197,24 @@ def render(
     if fmt in ("xml", "xmlfm"):
         text = print_xml(data)
         if fmt == "xmlfm":
-            return Printed(html_wrap(text, "xml", api_url).encode(), "text/html; charset=utf-8",
-                           "api-result.html")
+            return Printed(
+                html_wrap(text, "xml", api_url).encode(), "text/html; charset=utf-8", "api-result.html"
+            )
         return Printed(text.encode(), "text/xml; charset=utf-8", "api-result.xml")
     if fmt in ("php", "phpfm"):
         text = _php_serialize(to_json_data(data, formatversion))
         if fmt == "phpfm":
-            return Printed(html_wrap(text, "php", api_url).encode(), "text/html; charset=utf-8",
-                           "api-result.html")
-        return Printed(text.encode(), "application/vnd.php.serialized; charset=utf-8",
-                       "api-result.php")
+            return Printed(
+                html_wrap(text, "php", api_url).encode(), "text/html; charset=utf-8", "api-result.html"
+            )
+        return Printed(text.encode(), "application/vnd.php.serialized; charset=utf-8", "api-result.php")
     if fmt in ("jsonfm", "rawfm"):
-        text = print_json(data, formatversion=formatversion, utf8=utf8, ascii=ascii,
-                          callback=callback, pretty=True)
-        return Printed(html_wrap(text, "json", api_url).encode(), "text/html; charset=utf-8",
-                       "api-result.html")
+        text = print_json(
+            data, formatversion=formatversion, utf8=utf8, ascii=ascii, callback=callback, pretty=True
+        )
+        return Printed(
+            html_wrap(text, "json", api_url).encode(), "text/html; charset=utf-8", "api-result.html"
+        )
     text = print_json(data, formatversion=formatversion, utf8=utf8, ascii=ascii, callback=callback)
     if callback is not None:
         return Printed(text.encode(), "text/javascript; charset=utf-8", "api-result.js")

@@ -33,8 +33,17 @@ DOCREF_TAIL = (
 )
 ERROR_FORMATS = ("bc", "html", "none", "plaintext", "raw", "wikitext")
 CORS_ALLOWED_HEADERS = {
-    "accept", "accept-language", "content-language", "content-type", "accept-encoding", "dnt",
-    "origin", "user-agent", "api-user-agent", "access-control-max-age", "authorization",
+    "accept",
+    "accept-language",
+    "content-language",
+    "content-type",
+    "accept-encoding",
+    "dnt",
+    "origin",
+    "user-agent",
+    "api-user-agent",
+    "access-control-max-age",
+    "authorization",
 }
 CORS_EXPOSE = "MediaWiki-API-Error, Retry-After, X-Database-Lag, MediaWiki-Login-Suppressed"
 
@@ -127,8 +136,9 @@ class ApiMain:
         else:
             session = self.wiki.sessions.load(cookies)
             actor = self.wiki.users.actor_for_session(session, request.client_ip)
-        ctx = ApiContext(self.wiki, self.registry, request, session, actor,
-                         lacks_same_origin=lacks_same_origin)
+        ctx = ApiContext(
+            self.wiki, self.registry, request, session, actor, lacks_same_origin=lacks_same_origin
+        )
         ctx.errorformat = _errorformat(request)
         fmt = "jsonfm"
         fmt_values: dict[str, Any] = {"formatversion": "1"}
@@ -138,14 +148,17 @@ class ApiMain:
             ctx.warn("main", "unsupportedarray", f'Parameter "{name}" uses unsupported PHP array syntax.')
         for name in request.badutf8_params:
             ctx.warn(
-                "main", "badutf8",
+                "main",
+                "badutf8",
                 f'The value passed for "{name}" contains invalid or non-normalized data. Textual data '
                 "should be valid, NFC-normalized Unicode without C0 control characters other than "
                 "HT (\\t), LF (\\n), and CR (\\r).",
             )
         if request.post_without_content_type:
-            ctx.deprecation("main", 'A POST request was made without a "Content-Type" header. '
-                                    "This does not work reliably.")
+            ctx.deprecation(
+                "main",
+                'A POST request was made without a "Content-Type" header. This does not work reliably.',
+            )
         status = 200
         try:
             try:
@@ -157,8 +170,9 @@ class ApiMain:
                 if request.body_too_large:
                     raise ApiError(
                         "requesttoolarge",
-                        f"The request body is larger than the limit of {settings.site.max_body_bytes} "
-                        "bytes.", http_status=413)
+                        f"The request body is larger than the limit of {settings.site.max_body_bytes} bytes.",
+                        http_status=413,
+                    )
                 for param in self.params:
                     main[param.name] = validate_param(param, "", ctx)
                 self._execute(ctx, main)
@@ -179,8 +193,11 @@ class ApiMain:
         except Exception as exc:  # never a traceback on the wire
             log.exception("internal error in request %s", request_id)
             name = type(exc).__name__
-            internal = ApiError(f"internal_api_error_{name}",
-                                f"[{request_id}] Caught exception of type {name}", {"errorclass": name})
+            internal = ApiError(
+                f"internal_api_error_{name}",
+                f"[{request_id}] Caught exception of type {name}",
+                {"errorclass": name},
+            )
             data = self._error(ctx, internal, main)
             headers.append(("MediaWiki-API-Error", internal.code))
         try:
@@ -192,26 +209,30 @@ class ApiMain:
             # MediaWiki reads each of them on its own.
             for name in ("requestid", "servedby", "curtimestamp", "responselanginfo"):
                 if name not in main:
-                    main[name] = (request.values.get(name) if name == "requestid"
-                                  else name in request.values)
+                    main[name] = request.values.get(name) if name == "requestid" else name in request.values
             self._add_requested_fields(data, main, force_servedby=True)
         try:
             printed = render(
-                fmt, data, formatversion=ctx.formatversion, api_url=settings.site.api_url,
-                utf8=bool(fmt_values.get("utf8")), ascii=bool(fmt_values.get("ascii")),
+                fmt,
+                data,
+                formatversion=ctx.formatversion,
+                api_url=settings.site.api_url,
+                utf8=bool(fmt_values.get("utf8")),
+                ascii=bool(fmt_values.get("ascii")),
                 callback=fmt_values.get("callback"),
             )
         except Exception:  # a module put something unprintable in the result
             log.exception("could not print the result of request %s", request_id)
-            internal = ApiError("internal_api_error_TypeError",
-                                f"[{request_id}] Caught exception of type TypeError",
-                                {"errorclass": "TypeError"})
+            internal = ApiError(
+                "internal_api_error_TypeError",
+                f"[{request_id}] Caught exception of type TypeError",
+                {"errorclass": "TypeError"},
+            )
             data = self._error(ctx, internal, main)
             self._add_requested_fields(data, main, force_servedby=True)
             headers = [h for h in headers if h[0] != "MediaWiki-API-Error"]
             headers.append(("MediaWiki-API-Error", internal.code))
-            printed = render(fmt, data, formatversion=ctx.formatversion,
-                             api_url=settings.site.api_url)
+            printed = render(fmt, data, formatversion=ctx.formatversion, api_url=settings.site.api_url)
         headers.extend(ctx.response_headers.items())
         headers += [
             ("Content-Type", printed.content_type),
@@ -240,13 +261,20 @@ class ApiMain:
                 raise ApiError("badtoken", "Invalid CSRF token.")
         self._check_permissions(ctx, module_cls)
         if request.method not in ("GET", "HEAD", "POST"):
-            raise ApiError("invalidmethod", "Invalid HTTP method. Consider using GET or POST.",
-                           http_status=405)
+            raise ApiError(
+                "invalidmethod", "Invalid HTTP method. Consider using GET or POST.", http_status=405
+            )
         if module_cls.posted() and not request.posted:
-            raise ApiError("mustbeposted", f'The "{module_cls.name}" module requires a POST request.',
-                           params=[module_cls.name])
-        in_query = [p.name for p in module_cls.all_params()
-                    if p.must_post and p.name != "token" and request.in_query(module_cls.prefix + p.name)]
+            raise ApiError(
+                "mustbeposted",
+                f'The "{module_cls.name}" module requires a POST request.',
+                params=[module_cls.name],
+            )
+        in_query = [
+            p.name
+            for p in module_cls.all_params()
+            if p.must_post and p.name != "token" and request.in_query(module_cls.prefix + p.name)
+        ]
         if in_query:
             raise _mustpostparams([module_cls.prefix + n for n in in_query])
         if module_cls.rights and not any(ctx.actor.has_right(r) for r in module_cls.rights):
@@ -256,8 +284,7 @@ class ApiMain:
         unused = [n for n in request.unused() if not (n == "_" and "callback" in request.values)]
         if unused:
             plural = "s" if len(unused) > 1 else ""
-            ctx.warn("main", "unrecognizedparams",
-                     f"Unrecognized parameter{plural}: {', '.join(unused)}.")
+            ctx.warn("main", "unrecognizedparams", f"Unrecognized parameter{plural}: {', '.join(unused)}.")
 
     def check_token(self, ctx: ApiContext, token_type: str, value: str) -> bool:
         return self.wiki.tokens.check(ctx.session, ctx.actor, token_type, value)
@@ -266,18 +293,24 @@ class ApiMain:
         actor = ctx.actor
         check = main.get("assert")
         if check == "user" and actor.is_anon:
-            raise ApiError("assertuserfailed",
-                           "You are no longer logged in, so the action could not be completed.")
+            raise ApiError(
+                "assertuserfailed", "You are no longer logged in, so the action could not be completed."
+            )
         if check == "bot" and not actor.has_right("bot"):
-            raise ApiError("assertbotfailed",
-                           'You do not have the "bot" right, so the action could not be completed.')
+            raise ApiError(
+                "assertbotfailed", 'You do not have the "bot" right, so the action could not be completed.'
+            )
         if check == "anon" and not actor.is_anon:
-            raise ApiError("assertanonfailed",
-                           "You are no longer logged out, so the action could not be completed.")
+            raise ApiError(
+                "assertanonfailed", "You are no longer logged out, so the action could not be completed."
+            )
         wanted = main.get("assertuser")
         if wanted is not None:
-            normal = self.wiki.users.normalize_name(wanted) if hasattr(self.wiki.users, "normalize_name") \
+            normal = (
+                self.wiki.users.normalize_name(wanted)
+                if hasattr(self.wiki.users, "normalize_name")
                 else wanted
+            )
             if normal != actor.name:
                 raise ApiError(
                     "assertnameduserfailed",
@@ -300,8 +333,9 @@ class ApiMain:
                 )
             reason = self.wiki.settings.site.read_only
             if reason:
-                raise ApiError("readonly", "The wiki is currently in read-only mode.",
-                               {"readonlyreason": reason})
+                raise ApiError(
+                    "readonly", "The wiki is currently in read-only mode.", {"readonlyreason": reason}
+                )
 
     # --- output ---------------------------------------------------------------------------
 
@@ -325,8 +359,9 @@ class ApiMain:
         on_top = [k for k in ctx.result if k in ("continue", "batchcomplete")]
         if ctx.warnings:
             before = ctx.keys_before_warnings or frozenset()
-            on_top = ([k for k in on_top if k in before] + ["warnings"]
-                      + [k for k in on_top if k not in before])
+            on_top = (
+                [k for k in on_top if k in before] + ["warnings"] + [k for k in on_top if k not in before]
+            )
         data: dict[str, Any] = {}
         for key in reversed(on_top):
             data[key] = self._warnings(ctx) if key == "warnings" else ctx.result.pop(key)
@@ -334,8 +369,9 @@ class ApiMain:
         data.update(ctx.result)
         return data
 
-    def _add_requested_fields(self, data: dict[str, Any], main: dict[str, Any], *,
-                              force_servedby: bool) -> None:
+    def _add_requested_fields(
+        self, data: dict[str, Any], main: dict[str, Any], *, force_servedby: bool
+    ) -> None:
         """requestid, servedby, curtimestamp, uselang/errorlang (ApiMain::addRequestedFields)."""
         if main.get("requestid") is not None:
             data["requestid"] = main["requestid"]
@@ -396,7 +432,8 @@ class ApiMain:
         sent = request.headers.get("origin", "").split()
         if origin not in sent:
             return ApiResponse(
-                403, b"'origin' parameter does not match Origin header\n",
+                403,
+                b"'origin' parameter does not match Origin header\n",
                 [("Content-Type", "text/plain; charset=utf-8")],
             )
         allowed = self.wiki.settings.site.cross_site_ajax_domains
@@ -453,11 +490,16 @@ def _errorformat(request: ApiRequest) -> str:
 
 def _mustpostparams(names: list[str]) -> ApiError:
     if len(names) == 1:
-        text = ("The following parameter was found in the query string, but must be in the POST body: "
-                f"{names[0]}.")
+        text = (
+            "The following parameter was found in the query string, but must be in the POST body: "
+            f"{names[0]}."
+        )
     else:
-        text = ("The following parameters were found in the query string, but must be in the POST body: "
-                + ", ".join(names) + ".")
+        text = (
+            "The following parameters were found in the query string, but must be in the POST body: "
+            + ", ".join(names)
+            + "."
+        )
     return ApiError("mustpostparams", text)
 
 

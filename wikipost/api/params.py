@@ -73,15 +73,21 @@ def _integer(param: Param, full: str, raw: str, ctx: ApiContext) -> int:
             "badinteger", f'Invalid value "{raw}" for integer parameter "{full}".', params=[full, raw]
         ) from None
     if param.min is not None and value < param.min:
-        ctx.warn("main", "integeroutofrange",
-                 f'The value "{value}" for parameter "{full}" must be no less than {param.min}.')
+        ctx.warn(
+            "main",
+            "integeroutofrange",
+            f'The value "{value}" for parameter "{full}" must be no less than {param.min}.',
+        )
         value = param.min
     limit = param.max
     if param.highmax is not None and ctx.actor.has_right("apihighlimits"):
         limit = param.highmax
     if limit is not None and value > limit:
-        ctx.warn(ctx.module_path, "integeroutofrange",
-                 f'The value "{value}" for parameter "{full}" must be no greater than {limit}.')
+        ctx.warn(
+            ctx.module_path,
+            "integeroutofrange",
+            f'The value "{value}" for parameter "{full}" must be no greater than {limit}.',
+        )
         value = limit
     return value
 
@@ -176,7 +182,12 @@ def validate_module_params(ctx: ApiContext, module_cls: type[ApiModule]) -> dict
 
 
 def param_info(
-    param: Param, index: int, *, registry: Registry, submodule_prefix: str, high_limits: bool,
+    param: Param,
+    index: int,
+    *,
+    registry: Registry,
+    submodule_prefix: str,
+    high_limits: bool,
     token_type: str | None = None,
 ) -> dict[str, Any]:
     """One parameter as ``action=paraminfo`` describes it (ParamValidator::getParamInfo order).

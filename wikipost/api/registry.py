@@ -33,9 +33,7 @@ class Registry:
         if group == "query":
             return sorted({m for g in ("list", "meta", "prop") for m in self._groups[g]})
         if group == "generator":
-            return sorted(
-                m.name for g in ("prop", "list") for m in self._groups[g].values() if m.generator
-            )
+            return sorted(m.name for g in ("prop", "list") for m in self._groups[g].values() if m.generator)
         return sorted(self._groups[group])
 
     def modules(self, group: str) -> list[type[ApiModule]]:
@@ -43,7 +41,7 @@ class Registry:
 
     def by_path(self, path: str) -> type[ApiModule] | None:
         if path.startswith("query+"):
-            name = path[len("query+"):]
+            name = path[len("query+") :]
             for group in ("list", "meta", "prop"):
                 module = self.get(group, name)
                 if module is not None:

@@ -66,8 +66,12 @@ def parse_urlencoded(raw: bytes) -> list[tuple[str, str]]:
         if not part:
             continue
         name, _, value = part.partition(b"=")
-        pairs.append((decode_bytes(unquote_to_bytes(name.replace(b"+", b" "))),
-                      decode_bytes(unquote_to_bytes(value.replace(b"+", b" ")))))
+        pairs.append(
+            (
+                decode_bytes(unquote_to_bytes(name.replace(b"+", b" "))),
+                decode_bytes(unquote_to_bytes(value.replace(b"+", b" "))),
+            )
+        )
     return pairs
 
 

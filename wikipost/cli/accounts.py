@@ -8,21 +8,21 @@ from typing import Annotated
 
 import typer
 
+from wikipost.cli.common import open_wiki
 from wikipost.cli.groups import botpassword_app, user_app
 from wikipost.services.grants import GRANTABLE, UnknownGrantError
-from wikipost.wiki import Wiki
 
 DEMO_GRANTS = ["basic", "highvolume", "sendemail", "editpage"]
-_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
-          "month": 2592000, "year": 31536000}
+_UNITS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "week": 604800,
+    "month": 2592000,
+    "year": 31536000,
+}
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([a-z]+?)s?\s*$")
-
-
-def _open(ctx: typer.Context) -> Wiki:
-    from wikipost.cli.main import open_wiki
-
-    wiki: Wiki = open_wiki(ctx)
-    return wiki
 
 
 def _fail(message: str) -> typer.Exit:
@@ -56,7 +56,7 @@ def user_create(
     group: Annotated[list[str] | None, typer.Option(help="Explicit group (repeatable).")] = None,
 ) -> None:
     """Create a user."""
-    wiki = _open(ctx)
+    wiki = open_wiki(ctx)
     try:
         if wiki.users.get_by_name(name) is not None:
             raise _fail(f"user {name!r} already exists")
@@ -72,7 +72,7 @@ def user_create(
 @user_app.command("set-password")
 def user_set_password(ctx: typer.Context, name: str, password: str) -> None:
     """Set a user's password."""
-    wiki = _open(ctx)
+    wiki = open_wiki(ctx)
     try:
         user = wiki.users.get_by_name(name)
         if user is None or user.is_system:
@@ -86,7 +86,7 @@ def user_set_password(ctx: typer.Context, name: str, password: str) -> None:
 @user_app.command("set-option")
 def user_set_option(ctx: typer.Context, name: str, key: str, value: str) -> None:
     """Set a preference. email-blacklist takes user names separated by | or newlines."""
-    wiki = _open(ctx)
+    wiki = open_wiki(ctx)
     try:
         user = wiki.users.get_by_name(name)
         if user is None:
@@ -112,14 +112,16 @@ def botpassword_create(
     password: Annotated[str | None, typer.Option(help="Use this secret instead of a generated one.")] = None,
 ) -> None:
     """Create a bot password; prints the login name and the password (shown only once)."""
-    wiki = _open(ctx)
+    wiki = open_wiki(ctx)
     try:
         user = wiki.users.get_by_name(name)
         if user is None or user.is_system:
             raise _fail(f"no such user: {name}")
         if password is not None and not re.fullmatch(r"[0-9a-w]{32,}", password):
-            raise _fail("a bot password must be at least 32 characters of 0-9 and a-w "
-                        "(MediaWiki tries nothing else as a bot password)")
+            raise _fail(
+                "a bot password must be at least 32 characters of 0-9 and a-w "
+                "(MediaWiki tries nothing else as a bot password)"
+            )
         try:
             secret = wiki.botpasswords.create(user.id, appid, grants.split(","), password)
         except UnknownGrantError as err:
@@ -145,7 +147,7 @@ def register(app: typer.Typer) -> None:
         by: Annotated[str | None, typer.Option(help="The blocking administrator.")] = None,
     ) -> None:
         """Block a user (sitewide)."""
-        wiki = _open(ctx)
+        wiki = open_wiki(ctx)
         try:
             user = wiki.users.get_by_name(name)
             if user is None:
@@ -154,12 +156,16 @@ def register(app: typer.Typer) -> None:
                 until = parse_expiry(expiry, wiki.clock.now())
             except ValueError as err:
                 raise _fail(str(err)) from err
-            admin = wiki.users.get_by_name(by) if by else wiki.users.get_or_create_system_user(
-                "Maintenance script")
+            admin = (
+                wiki.users.get_by_name(by)
+                if by
+                else wiki.users.get_or_create_system_user("Maintenance script")
+            )
             if admin is None:
                 raise _fail(f"no such user: {by}")
-            wiki.users.block(user.id, by=admin, reason=reason, expiry=until, block_email=noemail,
-                             create_account=False)
+            wiki.users.block(
+                user.id, by=admin, reason=reason, expiry=until, block_email=noemail, create_account=False
+            )
             typer.echo(f"blocked {user.name}" + (" (email too)" if noemail else ""))
         finally:
             wiki.close()
@@ -167,7 +173,7 @@ def register(app: typer.Typer) -> None:
     @app.command("unblock")
     def unblock(ctx: typer.Context, name: str) -> None:
         """Lift a user's block."""
-        wiki = _open(ctx)
+        wiki = open_wiki(ctx)
         try:
             user = wiki.users.get_by_name(name)
             if user is None:
@@ -180,7 +186,7 @@ def register(app: typer.Typer) -> None:
     @app.command("demo-admin")
     def demo_admin(ctx: typer.Context) -> None:
         """On an empty store: create Admin with a bot password and print both, once."""
-        wiki = _open(ctx)
+        wiki = open_wiki(ctx)
         try:
             if wiki.users.count():
                 return
@@ -188,14 +194,17 @@ def register(app: typer.Typer) -> None:
 
             password = generate_secret()[:20]
             # A confirmed address, so the demo can send and receive mail (it lands in the maildir).
-            admin = wiki.users.create("Admin", password, email="admin@localhost", confirmed=True,
-                                      groups=("sysop", "bureaucrat"))
+            admin = wiki.users.create(
+                "Admin", password, email="admin@localhost", confirmed=True, groups=("sysop", "bureaucrat")
+            )
             secret = wiki.botpasswords.create(admin.id, "demo", DEMO_GRANTS)
             api = wiki.settings.site.api_url
             typer.echo(f"Admin account: Admin / {password}  (email admin@localhost, confirmed)")
             typer.echo(f"Bot password:  Admin@demo / {secret}  (grants {', '.join(DEMO_GRANTS)})")
-            typer.echo(f"Try: python -c \"import mwclient; s = mwclient.Site('{wiki.settings.site.host}', "
-                       f"path='{wiki.settings.site.script_path}/', scheme='http'); "
-                       f"s.login('Admin@demo', '{secret}'); print(s.username)\"   (API: {api})")
+            typer.echo(
+                f"Try: python -c \"import mwclient; s = mwclient.Site('{wiki.settings.site.host}', "
+                f"path='{wiki.settings.site.script_path}/', scheme='http'); "
+                f"s.login('Admin@demo', '{secret}'); print(s.username)\"   (API: {api})"
+            )
         finally:
             wiki.close()

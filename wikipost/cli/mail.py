@@ -2,45 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
+from wikipost.cli.common import open_wiki, when
 from wikipost.cli.groups import mail_app, ratelimit_app, user_app
 from wikipost.mail.confirm import ConfirmationError
 from wikipost.mail.outbox import STATUSES
-from wikipost.wiki import Wiki
-
-
-def _open(ctx: typer.Context) -> Wiki:
-    from wikipost.cli.main import open_wiki
-
-    wiki: Wiki = open_wiki(ctx)
-    return wiki
-
-
-def _when(ts: float | None) -> str:
-    return "-" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @mail_app.command("list")
 def mail_list(
     ctx: typer.Context,
-    status: Annotated[str | None,
-                      typer.Option(help="Only mail in this state: " + ", ".join(STATUSES))] = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only mail in this state: " + ", ".join(STATUSES))
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many (oldest first).")] = 1000,
 ) -> None:
     """Show the outbox: each mail's state, attempts, recipients, subject and last error."""
     if status is not None and status not in STATUSES:
         typer.echo(f"error: --status must be one of {', '.join(STATUSES)}", err=True)
         raise typer.Exit(2)
-    wiki = _open(ctx)
+    wiki = open_wiki(ctx)
     try:
         rows = wiki.outbox.list(status, limit)
         for row in rows:
-            line = (f"{row.id}\t{row.status}\t{row.attempts}\t{_when(row.created)}\t"
-                    f"{','.join(row.recipients)}\t{row.kind}\t{row.subject!r}\t{row.message_id}")
+            line = (
+                f"{row.id}\t{row.status}\t{row.attempts}\t{when(row.created)}\t"
+                f"{','.join(row.recipients)}\t{row.kind}\t{row.subject!r}\t{row.message_id}"
+            )
             if row.last_error:
                 line += f"\t{row.last_error}"
             typer.echo(line)
@@ -57,7 +48,7 @@ def ratelimit_reset(
 ) -> None:
     """Clear rate-limit counters (all, or one user's). Needs shared storage (redis://) to
     reach a running server's counters; memory:// counters live inside the server process."""
-    wiki = _open(ctx)
+    wiki = open_wiki(ctx)
     try:
         if user is None:
             wiki.ratelimiter.reset()
@@ -70,8 +61,7 @@ def ratelimit_reset(
             wiki.ratelimiter.reset(user_id=record.id)
             typer.echo(f"rate-limit counters of {record.name} cleared")
         if wiki.settings.ratelimits.storage.startswith("memory"):
-            typer.echo("note: storage is memory://; a running server keeps its own counters",
-                       err=True)
+            typer.echo("note: storage is memory://; a running server keeps its own counters", err=True)
     finally:
         wiki.close()
 
@@ -79,7 +69,7 @@ def ratelimit_reset(
 @user_app.command("send-confirmation")
 def user_send_confirmation(ctx: typer.Context, name: str) -> None:
     """Mail NAME a link to Special:ConfirmEmail that confirms their address (valid 7 days)."""
-    wiki = _open(ctx)
+    wiki = open_wiki(ctx)
     try:
         canonical = wiki.users.normalize_name(name) or name
         try:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from wikipost.cli.common import open_wiki
 from wikipost.settings import Settings, SettingsError, describe_settings, load_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -31,9 +32,7 @@ class State:
 @app.callback()
 def main(
     ctx: typer.Context,
-    data_dir: Annotated[Path, typer.Option(envvar="WIKIPOST_DATA_DIR", help="Data directory.")] = Path(
-        "var"
-    ),
+    data_dir: Annotated[Path, typer.Option(envvar="WIKIPOST_DATA_DIR", help="Data directory.")] = Path("var"),
     config: Annotated[
         Path | None, typer.Option(envvar="WIKIPOST_CONFIG", help="TOML configuration file.")
     ] = None,
@@ -42,17 +41,6 @@ def main(
     state.data_dir = data_dir
     state.config = config
     ctx.obj = state
-
-
-def open_wiki(ctx: typer.Context):  # type: ignore[no-untyped-def]
-    """Settings plus an initialised Wiki for commands that touch the store."""
-    from wikipost.db.migrate import upgrade
-    from wikipost.wiki import build_wiki
-
-    settings: Settings = ctx.obj.settings()
-    wiki = build_wiki(settings)
-    upgrade(wiki.db)
-    return wiki
 
 
 @app.command()
@@ -79,8 +67,10 @@ def serve(
     settings: Settings = ctx.obj.settings()
     if workers > 1 and settings.ratelimits.storage.startswith("memory://"):
         typer.echo(
-            'error: --workers > 1 needs rate-limit counters every worker shares: set [ratelimits] '
-            'storage = "database" (or a redis:// URL) in the configuration.', err=True)
+            "error: --workers > 1 needs rate-limit counters every worker shares: set [ratelimits] "
+            'storage = "database" (or a redis:// URL) in the configuration.',
+            err=True,
+        )
         raise typer.Exit(2)
     wiki = open_wiki(ctx)
     wiki.close()
@@ -91,8 +81,14 @@ def serve(
     if ctx.obj.config:
         os.environ["WIKIPOST_CONFIG"] = str(ctx.obj.config)
     uvicorn.run(
-        "wikipost.serve:create_app", factory=True, host=host, port=port, workers=workers,
-        log_level=log_level, proxy_headers=False, access_log=False,
+        "wikipost.serve:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=False,
+        access_log=False,
     )
 
 

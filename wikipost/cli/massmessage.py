@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from wikipost.cli.common import open_wiki, when
 from wikipost.cli.groups import massmessage_app
 from wikipost.services.massmessage import SendStatus
 from wikipost.wiki import Wiki
-
-
-def _open(ctx: typer.Context) -> Wiki:
-    from wikipost.cli.main import open_wiki
-
-    wiki: Wiki = open_wiki(ctx)
-    return wiki
-
-
-def _when(ts: float | None) -> str:
-    return "-" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _reasons(counts: dict[str, int]) -> str:
@@ -33,12 +22,14 @@ def _reasons(counts: dict[str, int]) -> str:
 def describe(status: SendStatus) -> str:
     skipped = sum(status.skipped.values())
     failed = sum(status.failed.values())
-    return (f"send {status.id} by {status.sender} to {status.spamlist} at {_when(status.created_at)}"
-            f" — {status.subject!r}\n  {status.status}: {status.total} targets, "
-            f"{status.pending} queued, {status.delivered} delivered, "
-            f"{skipped} skipped ({_reasons(status.skipped)}), "
-            f"{failed} failed ({_reasons(status.failed)})"
-            + (f", finished {_when(status.finished_at)}" if status.finished_at else ""))
+    return (
+        f"send {status.id} by {status.sender} to {status.spamlist} at {when(status.created_at)}"
+        f" — {status.subject!r}\n  {status.status}: {status.total} targets, "
+        f"{status.pending} queued, {status.delivered} delivered, "
+        f"{skipped} skipped ({_reasons(status.skipped)}), "
+        f"{failed} failed ({_reasons(status.failed)})"
+        + (f", finished {when(status.finished_at)}" if status.finished_at else "")
+    )
 
 
 @massmessage_app.command("status")
@@ -49,7 +40,7 @@ def status_command(
     limit: Annotated[int, typer.Option(help="How many recent sends to list.")] = 20,
 ) -> None:
     """Per send: targets queued, delivered, skipped (by reason) and failed (by error)."""
-    wiki = _open(ctx)
+    wiki = open_wiki(ctx)
     try:
         if send_id is None:
             ids = wiki.massmessage.recent_sends(limit)
@@ -74,18 +65,29 @@ def status_command(
 def follow(wiki: Wiki, status: SendStatus, poll: float = 0.5) -> SendStatus:
     """A live progress bar until nothing of the send is queued any more."""
     console = Console(stderr=True)
-    with Progress(TextColumn(f"send {status.id}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=console,
-                  transient=False) as progress:
+    with Progress(
+        TextColumn(f"send {status.id}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
         task = progress.add_task("deliver", total=status.total, completed=status.done, detail="")
         while True:
             current = wiki.massmessage.status(status.id)
             if current is None:
                 return status
             status = current
-            progress.update(task, completed=status.done, detail=(
-                f"{status.delivered} delivered, {sum(status.skipped.values())} skipped, "
-                f"{sum(status.failed.values())} failed"))
+            progress.update(
+                task,
+                completed=status.done,
+                detail=(
+                    f"{status.delivered} delivered, {sum(status.skipped.values())} skipped, "
+                    f"{sum(status.failed.values())} failed"
+                ),
+            )
             if not status.pending:
                 return status
             time.sleep(poll)

@@ -37,8 +37,11 @@ class Database:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(
-                url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
-                pool_size=16, max_overflow=16,
+                url,
+                echo=echo,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                pool_size=16,
+                max_overflow=16,
             )
             # No connection-level event listeners: with one registered, SQLAlchemy dispatches
             # events on every statement, which costs more than the statement itself.
@@ -80,8 +83,7 @@ class Database:
             scoped.rollback()
         try:
             if self._write_lock is not None:
-                with self._write_lock, self._process_lock(), self.engine.connect() as conn, \
-                        conn.begin():
+                with self._write_lock, self._process_lock(), self.engine.connect() as conn, conn.begin():
                     # pysqlite runs with autocommit at the DBAPI level (see _sqlite_on_connect),
                     # so this is the transaction's real start; IMMEDIATE takes SQLite's write
                     # lock now, so a writer can never fail on a lock upgrade.

@@ -111,8 +111,9 @@ class JobQueue:
 
     name = "jobs"
 
-    def __init__(self, db: Database, clock: Clock, settings: JobSettings,
-                 registry: JobRegistry | None = None) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, settings: JobSettings, registry: JobRegistry | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
@@ -122,23 +123,54 @@ class JobQueue:
 
     # --- producing ------------------------------------------------------------------------
 
-    def enqueue(self, conn: Connection, type: str, payload: Mapping[str, Any], *,
-                delay: float = 0.0, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> int:
+    def enqueue(
+        self,
+        conn: Connection,
+        type: str,
+        payload: Mapping[str, Any],
+        *,
+        delay: float = 0.0,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> int:
         now = self.clock.now()
-        key = conn.execute(insert(jobs).values(
-            type=type, payload=_encode(payload), status=JobStatus.QUEUED.value, attempts=0,
-            max_attempts=max_attempts, available_at=now + delay, created_at=now, updated_at=now,
-        )).inserted_primary_key
+        key = conn.execute(
+            insert(jobs).values(
+                type=type,
+                payload=_encode(payload),
+                status=JobStatus.QUEUED.value,
+                attempts=0,
+                max_attempts=max_attempts,
+                available_at=now + delay,
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key
         assert key is not None
         return int(key[0])
 
-    def enqueue_many(self, conn: Connection, type: str, payloads: Iterable[Mapping[str, Any]], *,
-                     max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> int:
+    def enqueue_many(
+        self,
+        conn: Connection,
+        type: str,
+        payloads: Iterable[Mapping[str, Any]],
+        *,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> int:
         """Many jobs of one type in one statement (executemany); how many were queued."""
         now = self.clock.now()
-        rows = [{"type": type, "payload": _encode(p), "status": JobStatus.QUEUED.value,
-                 "attempts": 0, "max_attempts": max_attempts, "available_at": now,
-                 "created_at": now, "updated_at": now} for p in payloads]
+        rows = [
+            {
+                "type": type,
+                "payload": _encode(p),
+                "status": JobStatus.QUEUED.value,
+                "attempts": 0,
+                "max_attempts": max_attempts,
+                "available_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for p in payloads
+        ]
         if rows:
             conn.execute(insert(jobs), rows)
         return len(rows)
@@ -153,21 +185,30 @@ class JobQueue:
         owner = secrets.token_hex(8)
         now = self.clock.now()
         with self.db.write() as conn:
-            query = (select(jobs.c.id, jobs.c.type, jobs.c.payload, jobs.c.attempts,
-                            jobs.c.max_attempts)
-                     .where(jobs.c.available_at <= now, jobs.c.type.in_(wanted))
-                     .order_by(jobs.c.available_at, jobs.c.id).limit(limit))
+            query = (
+                select(jobs.c.id, jobs.c.type, jobs.c.payload, jobs.c.attempts, jobs.c.max_attempts)
+                .where(jobs.c.available_at <= now, jobs.c.type.in_(wanted))
+                .order_by(jobs.c.available_at, jobs.c.id)
+                .limit(limit)
+            )
             if not self.db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
             rows = conn.execute(query).all()
             if not rows:
                 return []
             ids = [r.id for r in rows]
-            conn.execute(update(jobs).where(jobs.c.id.in_(ids)).values(
-                status=JobStatus.RUNNING.value, attempts=jobs.c.attempts + 1,
-                available_at=now + self.settings.lease_seconds, lease_owner=owner, updated_at=now))
-        return [Job(r.id, r.type, json.loads(r.payload), r.attempts + 1, r.max_attempts, owner)
-                for r in rows]
+            conn.execute(
+                update(jobs)
+                .where(jobs.c.id.in_(ids))
+                .values(
+                    status=JobStatus.RUNNING.value,
+                    attempts=jobs.c.attempts + 1,
+                    available_at=now + self.settings.lease_seconds,
+                    lease_owner=owner,
+                    updated_at=now,
+                )
+            )
+        return [Job(r.id, r.type, json.loads(r.payload), r.attempts + 1, r.max_attempts, owner) for r in rows]
 
     def complete(self, conn: Connection, batch: Iterable[Job]) -> None:
         """Done: the rows go (only while the lease is still ours)."""
@@ -176,18 +217,26 @@ class JobQueue:
             by_owner.setdefault(job.lease_owner, []).append(job.id)
         for owner, ids in by_owner.items():
             for start in range(0, len(ids), 500):
-                conn.execute(delete(jobs).where(jobs.c.id.in_(ids[start:start + 500]),
-                                                jobs.c.lease_owner == owner))
+                conn.execute(
+                    delete(jobs).where(jobs.c.id.in_(ids[start : start + 500]), jobs.c.lease_owner == owner)
+                )
 
     def fail(self, conn: Connection, job: Job, error: str, *, permanent: bool = False) -> bool:
         """Record a failed attempt; retry later with backoff, or fail for good. True if retried."""
         now = self.clock.now()
         final = permanent or job.attempts >= job.max_attempts
         delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, job.attempts - 1))
-        conn.execute(update(jobs).where(jobs.c.id == job.id, jobs.c.lease_owner == job.lease_owner)
-                     .values(status=(JobStatus.FAILED if final else JobStatus.QUEUED).value,
-                             available_at=None if final else now + delay, lease_owner=None,
-                             last_error=error[:2000], updated_at=now))
+        conn.execute(
+            update(jobs)
+            .where(jobs.c.id == job.id, jobs.c.lease_owner == job.lease_owner)
+            .values(
+                status=(JobStatus.FAILED if final else JobStatus.QUEUED).value,
+                available_at=None if final else now + delay,
+                lease_owner=None,
+                last_error=error[:2000],
+                updated_at=now,
+            )
+        )
         return not final
 
     def run_batch(self, batch: list[Job]) -> None:
@@ -228,7 +277,7 @@ class JobQueue:
         for type_name, group in by_type.items():
             size = self.registry.batch_sizes.get(type_name, 1)
             for start in range(0, len(group), size):
-                self.run_batch(group[start:start + size])
+                self.run_batch(group[start : start + size])
         return len(claimed)
 
     # --- inspection -----------------------------------------------------------------------
@@ -243,6 +292,14 @@ class JobQueue:
 
     def failed(self, limit: int = 100) -> list[dict[str, Any]]:
         with self.db.read() as conn:
-            rows = conn.execute(select(jobs).where(jobs.c.status == JobStatus.FAILED.value)
-                                .order_by(jobs.c.id).limit(limit)).mappings().all()
+            rows = (
+                conn.execute(
+                    select(jobs)
+                    .where(jobs.c.status == JobStatus.FAILED.value)
+                    .order_by(jobs.c.id)
+                    .limit(limit)
+                )
+                .mappings()
+                .all()
+            )
         return [dict(r) for r in rows]

@@ -54,8 +54,9 @@ def _hash(token: str) -> str:
 
 
 class EmailConfirmation:
-    def __init__(self, db: Database, settings: Settings, clock: Clock, outbox: Outbox,
-                 wake: object = None) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, clock: Clock, outbox: Outbox, wake: object = None
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
@@ -70,8 +71,9 @@ class EmailConfirmation:
         site = self.settings.site
         now = self.clock.now()
         with self.db.read() as conn:
-            row = conn.execute(select(users.c.id, users.c.name, users.c.email)
-                               .where(users.c.name == user_name)).first()
+            row = conn.execute(
+                select(users.c.id, users.c.name, users.c.email).where(users.c.name == user_name)
+            ).first()
         if row is None:
             raise ConfirmationError(f"no such user: {user_name}")
         if not is_valid_email(row.email):
@@ -81,14 +83,20 @@ class EmailConfirmation:
         expiry = datetime.fromtimestamp(expires, UTC).strftime("%H:%M, %-d %B %Y")
         body = BODY.format(name=row.name, site=site.name, link=self.link(token), expiry=expiry)
         mail = compose(
-            to=Address(row.email, row.name), from_=Address(site.password_sender, site.name),
-            subject=f"{site.name} email address confirmation", body=body, date=now,
+            to=Address(row.email, row.name),
+            from_=Address(site.password_sender, site.name),
+            subject=f"{site.name} email address confirmation",
+            body=body,
+            date=now,
             message_id=new_message_id(site.wiki_id, urlsplit(site.server).hostname or "localhost"),
             list_unsubscribe=f"{site.index_url}/Special:Preferences",
         )
         with self.db.write() as conn:
-            conn.execute(email_tokens.insert().values(token_hash=_hash(token), user_id=row.id,
-                                                      email=row.email, expires=expires, used=False))
+            conn.execute(
+                email_tokens.insert().values(
+                    token_hash=_hash(token), user_id=row.id, email=row.email, expires=expires, used=False
+                )
+            )
             self.outbox.enqueue(conn, [("confirmemail", mail)])
         if callable(self.wake):
             self.wake()
@@ -100,23 +108,22 @@ class EmailConfirmation:
             return ConfirmOutcome(False, reason="invalid")
         now = int(self.clock.now())
         with self.db.write() as conn:
-            row = conn.execute(select(email_tokens).where(email_tokens.c.token_hash == _hash(token))
-                               ).first()
+            row = conn.execute(select(email_tokens).where(email_tokens.c.token_hash == _hash(token))).first()
             if row is None:
                 return ConfirmOutcome(False, reason="invalid")
-            user = conn.execute(select(users.c.name, users.c.email).where(users.c.id == row.user_id)
-                                ).first()
+            user = conn.execute(select(users.c.name, users.c.email).where(users.c.id == row.user_id)).first()
             if row.used:
                 return ConfirmOutcome(False, reason="used")
             if row.expires <= now:
                 return ConfirmOutcome(False, reason="expired")
             if user is None or user.email != row.email:
                 return ConfirmOutcome(False, reason="changed")
-            done = conn.execute(update(email_tokens).where(
-                email_tokens.c.token_hash == row.token_hash, email_tokens.c.used.is_(False))
-                .values(used=True)).rowcount
+            done = conn.execute(
+                update(email_tokens)
+                .where(email_tokens.c.token_hash == row.token_hash, email_tokens.c.used.is_(False))
+                .values(used=True)
+            ).rowcount
             if not done:  # a concurrent use won
                 return ConfirmOutcome(False, reason="used")
-            conn.execute(update(users).where(users.c.id == row.user_id)
-                         .values(email_authenticated=now))
+            conn.execute(update(users).where(users.c.id == row.user_id).values(email_authenticated=now))
         return ConfirmOutcome(True, user_name=user.name)

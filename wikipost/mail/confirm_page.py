@@ -27,6 +27,9 @@ async def confirm_email(wiki: Wiki, request: Request, sub: str) -> Response:
     outcome = await run_in_threadpool(wiki.email_confirmation.confirm, sub)
     if outcome.ok:
         name = html.escape(outcome.user_name)
-        return page(title, f"<p>Your email address has been confirmed, {name}. You may now use "
-                           "email features of the wiki.</p>")
+        return page(
+            title,
+            f"<p>Your email address has been confirmed, {name}. You may now use "
+            "email features of the wiki.</p>",
+        )
     return page(title, f"<p>{html.escape(MESSAGES[outcome.reason])}</p>", 400)

@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
@@ -48,15 +49,25 @@ class OutboxRow:
     raw: bytes
 
     def mail(self) -> OutgoingMail:
-        return OutgoingMail(self.message_id, self.envelope_from, self.recipients, self.raw,
-                            self.subject)
+        return OutgoingMail(self.message_id, self.envelope_from, self.recipients, self.raw, self.subject)
 
 
-def _row(r: object) -> OutboxRow:
-    return OutboxRow(r.id, r.message_id, r.kind, r.envelope_from,  # type: ignore[attr-defined]
-                     tuple(json.loads(r.recipients)), r.subject, r.status,  # type: ignore[attr-defined]
-                     r.attempts, r.created, r.next_attempt, r.sent_at,  # type: ignore[attr-defined]
-                     r.last_error, bytes(r.raw))  # type: ignore[attr-defined]
+def _row(r: Any) -> OutboxRow:
+    return OutboxRow(
+        r.id,
+        r.message_id,
+        r.kind,
+        r.envelope_from,
+        tuple(json.loads(r.recipients)),
+        r.subject,
+        r.status,
+        r.attempts,
+        r.created,
+        r.next_attempt,
+        r.sent_at,
+        r.last_error,
+        bytes(r.raw),
+    )
 
 
 class Outbox:
@@ -69,8 +80,9 @@ class Outbox:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def enqueue(self, conn: Connection, mails: Sequence[tuple[str, OutgoingMail]], *,
-                claim: bool = False) -> list[int]:
+    def enqueue(
+        self, conn: Connection, mails: Sequence[tuple[str, OutgoingMail]], *, claim: bool = False
+    ) -> list[int]:
         """Insert ``(kind, mail)`` rows inside the caller's transaction; their ids.
 
         ``claim``: the caller delivers them itself right after commit (sync delivery), so they
@@ -78,11 +90,20 @@ class Outbox:
         """
         now = self.clock.now()
         rows = [
-            {"message_id": m.message_id, "kind": kind, "envelope_from": m.envelope_from,
-             "recipients": json.dumps(list(m.recipients)), "subject": m.subject, "raw": m.raw,
-             "status": "sending" if claim else "queued", "attempts": 1 if claim else 0,
-             "created": now, "next_attempt": now,
-             "lease_until": now + self.lease_seconds if claim else None, "last_error": ""}
+            {
+                "message_id": m.message_id,
+                "kind": kind,
+                "envelope_from": m.envelope_from,
+                "recipients": json.dumps(list(m.recipients)),
+                "subject": m.subject,
+                "raw": m.raw,
+                "status": "sending" if claim else "queued",
+                "attempts": 1 if claim else 0,
+                "created": now,
+                "next_attempt": now,
+                "lease_until": now + self.lease_seconds if claim else None,
+                "last_error": "",
+            }
             for kind, m in mails
         ]
         ids = []
@@ -101,27 +122,39 @@ class Outbox:
         )
         with self.db.write() as conn:
             found = conn.execute(
-                select(mail_outbox).where(due).order_by(mail_outbox.c.id).limit(limit)
+                select(mail_outbox)
+                .where(due)
+                .order_by(mail_outbox.c.id)
+                .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
             if not found:
                 return []
             ids = [r.id for r in found]
-            conn.execute(update(mail_outbox).where(mail_outbox.c.id.in_(ids)).values(
-                status="sending", lease_until=now + self.lease_seconds,
-                attempts=mail_outbox.c.attempts + 1))
-        return [dataclasses.replace(_row(r), status="sending", attempts=r.attempts + 1)
-                for r in found]
+            conn.execute(
+                update(mail_outbox)
+                .where(mail_outbox.c.id.in_(ids))
+                .values(
+                    status="sending",
+                    lease_until=now + self.lease_seconds,
+                    attempts=mail_outbox.c.attempts + 1,
+                )
+            )
+        return [dataclasses.replace(_row(r), status="sending", attempts=r.attempts + 1) for r in found]
 
-    def record(self, outcomes: Sequence[tuple[OutboxRow, DeliveryError | None]], *,
-               retry: bool = True) -> None:
+    def record(
+        self, outcomes: Sequence[tuple[OutboxRow, DeliveryError | None]], *, retry: bool = True
+    ) -> None:
         """Store each delivery's outcome in one transaction."""
         now = self.clock.now()
         sent = [row.id for row, err in outcomes if err is None]
         with self.db.write() as conn:
             if sent:
-                conn.execute(update(mail_outbox).where(mail_outbox.c.id.in_(sent)).values(
-                    status="sent", sent_at=now, lease_until=None, last_error=""))
+                conn.execute(
+                    update(mail_outbox)
+                    .where(mail_outbox.c.id.in_(sent))
+                    .values(status="sent", sent_at=now, lease_until=None, last_error="")
+                )
             for row, err in outcomes:
                 if err is None:
                     continue
@@ -139,8 +172,9 @@ class Outbox:
 
     def get(self, ids: Sequence[int]) -> list[OutboxRow]:
         with self.db.read() as conn:
-            rows = conn.execute(select(mail_outbox).where(mail_outbox.c.id.in_(list(ids)))
-                                .order_by(mail_outbox.c.id)).all()
+            rows = conn.execute(
+                select(mail_outbox).where(mail_outbox.c.id.in_(list(ids))).order_by(mail_outbox.c.id)
+            ).all()
         return [_row(r) for r in rows]
 
     def list(self, status: str | None = None, limit: int | None = None) -> list[OutboxRow]:
@@ -154,8 +188,9 @@ class Outbox:
 
     def counts(self) -> dict[str, int]:
         with self.db.read() as conn:
-            rows = conn.execute(select(mail_outbox.c.status, func.count())
-                                .group_by(mail_outbox.c.status)).all()
+            rows = conn.execute(
+                select(mail_outbox.c.status, func.count()).group_by(mail_outbox.c.status)
+            ).all()
         return {status: 0 for status in STATUSES} | {r[0]: int(r[1]) for r in rows}
 
 
@@ -174,7 +209,7 @@ class OutboxDrainer:
     def run_once(self, limit: int) -> int:
         rows = self.outbox.claim(limit)
         for start in range(0, len(rows), self.chunk):
-            part = rows[start:start + self.chunk]
+            part = rows[start : start + self.chunk]
             try:
                 results = self.backend.send_each([r.mail() for r in part])
             except Exception as exc:  # a backend bug: retry later, keep the reason

@@ -64,49 +64,79 @@ class BotPasswordService:
         self.db = db
         self.clock = clock
 
-    def create(self, user_id: int, app_id: str, grants: list[str], password: str | None = None,
-               *, replace: bool = False) -> str:
+    def create(
+        self,
+        user_id: int,
+        app_id: str,
+        grants: list[str],
+        password: str | None = None,
+        *,
+        replace: bool = False,
+    ) -> str:
         """Create (or with ``replace`` reset) a bot password; returns the secret, shown once."""
         app_id = check_app_id(app_id)
         grant_list = check_grants(grants)
         secret = password or generate_secret()
-        values = {"password_hash": hash_password(secret), "grants": json.dumps(grant_list),
-                  "created": int(self.clock.now())}
+        values = {
+            "password_hash": hash_password(secret),
+            "grants": json.dumps(grant_list),
+            "created": int(self.clock.now()),
+        }
         with self.db.write() as conn:
-            exists = conn.execute(select(bot_passwords.c.app_id).where(
-                bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id)).first()
+            exists = conn.execute(
+                select(bot_passwords.c.app_id).where(
+                    bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id
+                )
+            ).first()
             if exists and not replace:
                 raise ValueError(f"bot password {app_id!r} already exists for this user")
             if exists:
-                conn.execute(update(bot_passwords).where(
-                    bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id).values(**values))
+                conn.execute(
+                    update(bot_passwords)
+                    .where(bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id)
+                    .values(**values)
+                )
             else:
                 conn.execute(insert(bot_passwords).values(user_id=user_id, app_id=app_id, **values))
         return secret
 
     def get(self, user_id: int, app_id: str) -> BotPassword | None:
         with self.db.read() as conn:
-            row = conn.execute(select(bot_passwords).where(
-                bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id)).first()
+            row = conn.execute(
+                select(bot_passwords).where(
+                    bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id
+                )
+            ).first()
         if row is None:
             return None
         return BotPassword(row.user_id, row.app_id, tuple(json.loads(row.grants)), row.created)
 
     def list_for(self, user_id: int) -> list[BotPassword]:
         with self.db.read() as conn:
-            rows = conn.execute(select(bot_passwords).where(bot_passwords.c.user_id == user_id)
-                                .order_by(bot_passwords.c.app_id)).all()
+            rows = conn.execute(
+                select(bot_passwords)
+                .where(bot_passwords.c.user_id == user_id)
+                .order_by(bot_passwords.c.app_id)
+            ).all()
         return [BotPassword(r.user_id, r.app_id, tuple(json.loads(r.grants)), r.created) for r in rows]
 
     def verify(self, user_id: int, app_id: str, secret: str) -> BotPassword | None:
         with self.db.read() as conn:
-            stored = conn.execute(select(bot_passwords.c.password_hash).where(
-                bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id)).scalar()
+            stored = conn.execute(
+                select(bot_passwords.c.password_hash).where(
+                    bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id
+                )
+            ).scalar()
         if stored is None or not verify_password(str(stored), secret):
             return None
         return self.get(user_id, app_id)
 
     def delete(self, user_id: int, app_id: str) -> bool:
         with self.db.write() as conn:
-            return bool(conn.execute(delete(bot_passwords).where(
-                bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id)).rowcount)
+            return bool(
+                conn.execute(
+                    delete(bot_passwords).where(
+                        bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id
+                    )
+                ).rowcount
+            )

@@ -18,8 +18,9 @@ def _anchor(text: str) -> str:
     return text.replace(" ", "_")
 
 
-def format_comment(comment: str, title: Title | None, titles: TitleParser, script_path: str,
-                   exists: Callable[[Title], bool]) -> str:
+def format_comment(
+    comment: str, title: Title | None, titles: TitleParser, script_path: str, exists: Callable[[Title], bool]
+) -> str:
     """``exists`` says whether a linked page exists (red links otherwise)."""
     if not comment:
         return ""
@@ -33,8 +34,10 @@ def format_comment(comment: str, title: Title | None, titles: TitleParser, scrip
         dbkey = quote(target.prefixed_dbkey, safe=":/")
         name = html.escape(target.prefixed_text)
         if target.namespace >= 0 and not exists(target):
-            return (f'<a href="{script_path}/index.php?title={dbkey}&amp;action=edit&amp;redlink=1"'
-                    f' class="new" title="{name} (page does not exist)">{label}</a>')
+            return (
+                f'<a href="{script_path}/index.php?title={dbkey}&amp;action=edit&amp;redlink=1"'
+                f' class="new" title="{name} (page does not exist)">{label}</a>'
+            )
         frag = f"#{_anchor(target.fragment)}" if target.fragment else ""
         return f'<a href="{script_path}/index.php/{dbkey}{frag}" title="{name}">{label}</a>'
 
@@ -55,10 +58,12 @@ def format_comment(comment: str, title: Title | None, titles: TitleParser, scrip
     if m is None or title is None:
         return text_part(comment)
     section = m.group(1)
-    before, after = comment[: m.start()], comment[m.end():]
+    before, after = comment[: m.start()], comment[m.end() :]
     href = f"{script_path}/index.php/{quote(title.prefixed_dbkey, safe=':/')}#{_anchor(section)}"
     sep = ": " if after.strip() else ""
-    auto = (f'<span dir="auto"><span class="autocomment"><a href="{html.escape(href)}" '
-            f'title="{html.escape(title.prefixed_text)}">→\u200e{html.escape(section)}</a>{sep}</span>'
-            f"{text_part(after)}</span>")
+    auto = (
+        f'<span dir="auto"><span class="autocomment"><a href="{html.escape(href)}" '
+        f'title="{html.escape(title.prefixed_text)}">→\u200e{html.escape(section)}</a>{sep}</span>'
+        f"{text_part(after)}</span>"
+    )
     return text_part(before) + auto

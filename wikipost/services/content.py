@@ -8,9 +8,18 @@ from typing import Any
 
 MASSMESSAGE_LIST = "MassMessageListContent"
 CONTENT_MODELS = (MASSMESSAGE_LIST, "css", "javascript", "json", "text", "unknown", "wikitext")
-CONTENT_FORMATS = ("application/json", "application/octet-stream", "application/unknown",
-                   "application/x-binary", "text/css", "text/javascript", "text/plain",
-                   "text/unknown", "text/x-wiki", "unknown/unknown")
+CONTENT_FORMATS = (
+    "application/json",
+    "application/octet-stream",
+    "application/unknown",
+    "application/x-binary",
+    "text/css",
+    "text/javascript",
+    "text/plain",
+    "text/unknown",
+    "text/x-wiki",
+    "unknown/unknown",
+)
 MODEL_FORMATS: dict[str, tuple[str, ...]] = {
     "wikitext": ("text/x-wiki",),
     "javascript": ("text/javascript",),

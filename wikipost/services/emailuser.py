@@ -35,14 +35,19 @@ NOTARGET = ("notarget", "You have not specified a valid target for this action."
 NOEMAIL = ("noemail", "This user has not specified a valid email address.")
 NOWIKIEMAIL = ("nowikiemail", "This user has chosen not to receive email from other users.")
 USERMAILDISABLED = ("usermaildisabled", "User email has been disabled.")
-CANTSEND = ("cantsend", "You are not logged in, you do not have a confirmed email address, or you "
-            "are not allowed to send email to other users, so you cannot send email.")
+CANTSEND = (
+    "cantsend",
+    "You are not logged in, you do not have a confirmed email address, or you "
+    "are not allowed to send email to other users, so you cannot send email.",
+)
 BLOCKEDFROMMAIL = ("blockedfrommail", "You have been blocked from sending email.")
 RATELIMITED = ("ratelimited", RATELIMITED_TEXT)
 
-FOOTER = ('This email was sent by {sender} to {target} by the "Email this user" function at '
-          "{site}. If you reply to this email, your email will be sent directly to the original "
-          "sender, revealing your email address to them.")
+FOOTER = (
+    'This email was sent by {sender} to {target} by the "Email this user" function at '
+    "{site}. If you reply to this email, your email will be sent directly to the original "
+    "sender, revealing your email address to them."
+)
 COPY_SUBJECT = "Copy of your message to {target}: {subject}"
 _PHP_RTRIM = " \t\n\r\0\x0b"
 
@@ -50,23 +55,41 @@ _PHP_RTRIM = " \t\n\r\0\x0b"
 # Statements built once (the hot path only binds values).
 _MAIL_OPTIONS = ("disablemail", "email-allow-new-users", "email-blacklist")
 _TARGET = (
-    select(users.c.id, users.c.name, users.c.email, users.c.email_authenticated, users.c.is_system,
-           user_options.c.name.label("opt_name"), user_options.c.value.label("opt_value"))
-    .select_from(users.outerjoin(user_options, and_(user_options.c.user_id == users.c.id,
-                                                    user_options.c.name.in_(_MAIL_OPTIONS))))
+    select(
+        users.c.id,
+        users.c.name,
+        users.c.email,
+        users.c.email_authenticated,
+        users.c.is_system,
+        user_options.c.name.label("opt_name"),
+        user_options.c.value.label("opt_value"),
+    )
+    .select_from(
+        users.outerjoin(
+            user_options, and_(user_options.c.user_id == users.c.id, user_options.c.name.in_(_MAIL_OPTIONS))
+        )
+    )
     .where(users.c.name == bindparam("name"))
 )
 _SENDER = (
-    select(users.c.id, users.c.name, users.c.email, users.c.email_authenticated,
-           blocks.c.block_email, blocks.c.expiry)
+    select(
+        users.c.id,
+        users.c.name,
+        users.c.email,
+        users.c.email_authenticated,
+        blocks.c.block_email,
+        blocks.c.expiry,
+    )
     .select_from(users.outerjoin(blocks, blocks.c.user_id == users.c.id))
     .where(users.c.id == bindparam("id"))
 )
-_SEEN = select(emailuser_requests.c.created).where(
-    emailuser_requests.c.dedupe_key == bindparam("key"))
+_SEEN = select(emailuser_requests.c.created).where(emailuser_requests.c.dedupe_key == bindparam("key"))
 _GUARD_INSERT = insert(emailuser_requests)
-_GUARD_TOUCH = update(emailuser_requests).where(
-    emailuser_requests.c.dedupe_key == bindparam("key")).values(created=bindparam("created"))
+_GUARD_TOUCH = (
+    update(emailuser_requests)
+    .where(emailuser_requests.c.dedupe_key == bindparam("key"))
+    .values(created=bindparam("created"))
+)
 
 
 class EmailUserError(Exception):
@@ -92,9 +115,16 @@ class _Person:
 
 
 class EmailUserService:
-    def __init__(self, db: Database, settings: Settings, clock: Clock, outbox: Outbox,
-                 ratelimiter: RateLimiter, backend: MailBackend,
-                 wake: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        outbox: Outbox,
+        ratelimiter: RateLimiter,
+        backend: MailBackend,
+        wake: Callable[[], None] | None = None,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
@@ -112,8 +142,9 @@ class EmailUserService:
         confirmed = person.confirmed or not self.settings.mail.email_authentication
         return is_valid_email(person.email) and confirmed
 
-    def _load(self, conn: Connection, target_raw: str, actor: Actor
-              ) -> tuple[_Person, dict[str, str], _Person | None, Any]:
+    def _load(
+        self, conn: Connection, target_raw: str, actor: Actor
+    ) -> tuple[_Person, dict[str, str], _Person | None, Any]:
         """Target with its mail preferences, sender with its block: two queries."""
         name = normalize_name(target_raw)
         rows = conn.execute(_TARGET, {"name": name}).all() if name is not None else []
@@ -138,8 +169,7 @@ class EmailUserService:
             raise EmailUserError(NOEMAIL)
         if opts.get("disablemail", "0") not in ("", "0"):
             raise EmailUserError(NOWIKIEMAIL)
-        if opts.get("email-allow-new-users", "1") in ("", "0") and \
-                self.ratelimiter.is_newbie(actor):
+        if opts.get("email-allow-new-users", "1") in ("", "0") and self.ratelimiter.is_newbie(actor):
             raise EmailUserError(NOWIKIEMAIL)
         muted = {line.strip() for line in opts.get("email-blacklist", "").splitlines()}
         if actor.is_registered and str(actor.id) in muted:
@@ -151,31 +181,48 @@ class EmailUserService:
             raise EmailUserError(CANTSEND)
         if not actor.has_right("sendemail"):
             raise EmailUserError(CANTSEND)
-        if block is not None and block.block_email and (
-                block.expiry is None or block.expiry > self.clock.now()):
+        if (
+            block is not None
+            and block.block_email
+            and (block.expiry is None or block.expiry > self.clock.now())
+        ):
             raise EmailUserError(BLOCKEDFROMMAIL)
         return target, sender
 
     # --- composition ------------------------------------------------------------------------
 
-    def compose(self, sender: _Person, target: _Person, subject: str, text: str, ccme: bool
-                ) -> list[tuple[str, OutgoingMail]]:
+    def compose(
+        self, sender: _Person, target: _Person, subject: str, text: str, ccme: bool
+    ) -> list[tuple[str, OutgoingMail]]:
         site = self.settings.site
         now = self.clock.now()
-        body = (text.rstrip(_PHP_RTRIM) + "\n\n-- \n"
-                + FOOTER.format(sender=sender.name, target=target.name, site=site.name))
+        body = (
+            text.rstrip(_PHP_RTRIM)
+            + "\n\n-- \n"
+            + FOOTER.format(sender=sender.name, target=target.name, site=site.name)
+        )
         from_addr = Address(sender.email, sender.name)
         if self.settings.mail.user_email_use_reply_to:
-            from_, reply_to, return_path = Address(site.password_sender, site.name), from_addr, \
-                site.password_sender
+            from_, reply_to, return_path = (
+                Address(site.password_sender, site.name),
+                from_addr,
+                site.password_sender,
+            )
         else:
             from_, reply_to, return_path = from_addr, None, sender.email
 
         def one(to: _Person, subj: str) -> OutgoingMail:
-            return compose(to=Address(to.email, to.name), from_=from_, reply_to=reply_to,
-                           return_path=return_path, subject=subj, body=body, date=now,
-                           message_id=new_message_id(site.wiki_id, self.host),
-                           list_unsubscribe=self.unsubscribe)
+            return compose(
+                to=Address(to.email, to.name),
+                from_=from_,
+                reply_to=reply_to,
+                return_path=return_path,
+                subject=subj,
+                body=body,
+                date=now,
+                message_id=new_message_id(site.wiki_id, self.host),
+                list_unsubscribe=self.unsubscribe,
+            )
 
         mails = [("emailuser", one(target, subject))]
         if ccme and (target.email, target.name) != (sender.email, sender.name):
@@ -190,8 +237,9 @@ class EmailUserService:
         data = "\x00".join((str(sender_id), str(target_id), subject, text, "1" if ccme else "0"))
         return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def send(self, actor: Actor, ip: str, target_raw: str, subject: str, text: str,
-             ccme: bool) -> EmailUserResult:
+    def send(
+        self, actor: Actor, ip: str, target_raw: str, subject: str, text: str, ccme: bool
+    ) -> EmailUserResult:
         window = self.settings.mail.dedupe_seconds
         with self.db.read() as conn:
             target, sender = self.check(conn, actor, target_raw)
@@ -221,8 +269,7 @@ class EmailUserService:
         if outcome.errors and window > 0:
             # The client was told Failure: its retry must be tried again, not deduplicated.
             with self.db.write() as conn:
-                conn.execute(delete(emailuser_requests)
-                             .where(emailuser_requests.c.dedupe_key == key))
+                conn.execute(delete(emailuser_requests).where(emailuser_requests.c.dedupe_key == key))
         return outcome
 
     def _seen(self, conn: Connection, key: str, window: int) -> bool:
@@ -244,8 +291,11 @@ class EmailUserService:
     def purge_requests(self) -> int:
         cutoff = int(self.clock.now()) - self.settings.mail.dedupe_seconds
         with self.db.write() as conn:
-            return int(conn.execute(delete(emailuser_requests)
-                                    .where(emailuser_requests.c.created <= cutoff)).rowcount)
+            return int(
+                conn.execute(
+                    delete(emailuser_requests).where(emailuser_requests.c.created <= cutoff)
+                ).rowcount
+            )
 
     def _deliver_now(self, ids: list[int]) -> EmailUserResult:
         """``delivery = "sync"``: 1.39's behaviour; the copy only after the main mail went."""
@@ -254,8 +304,7 @@ class EmailUserService:
         errors: list[DeliveryError] = []
         for row in rows:
             if errors:
-                outcomes.append((row, DeliveryError("not sent: the main mail failed",
-                                                    permanent=True)))
+                outcomes.append((row, DeliveryError("not sent: the main mail failed", permanent=True)))
                 continue
             try:
                 result = self.backend.send_each([row.mail()])[0]

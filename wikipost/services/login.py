@@ -35,23 +35,27 @@ class LoginMessage:
 
 
 WRONG_PASSWORD = LoginMessage("wrongpassword", "Incorrect username or password entered.\nPlease try again.")
-NO_CREDENTIALS = LoginMessage("authmanager-authn-no-primary",
-                              "The supplied credentials could not be authenticated.")
+NO_CREDENTIALS = LoginMessage(
+    "authmanager-authn-no-primary", "The supplied credentials could not be authenticated."
+)
 SESSION_LOST = LoginMessage("sessionlost", "Unable to continue login. Your session most likely timed out.")
 
 
 def throttled_message(wait_seconds: int) -> LoginMessage:
-    return LoginMessage("login-throttled", "You have made too many recent login attempts.\n"
-                        f"Please wait {format_duration(wait_seconds)} before trying again.")
+    return LoginMessage(
+        "login-throttled",
+        "You have made too many recent login attempts.\n"
+        f"Please wait {format_duration(wait_seconds)} before trying again.",
+    )
 
 
 def needs_reset_message(user: str, app: str) -> LoginMessage:
-    return LoginMessage("botpasswords-needs-reset",
-                        f'The bot password for bot name "{app}" of user "{user}" must be reset.')
+    return LoginMessage(
+        "botpasswords-needs-reset", f'The bot password for bot name "{app}" of user "{user}" must be reset.'
+    )
 
 
-_UNITS = (("year", 31557600), ("week", 604800), ("day", 86400), ("hour", 3600),
-          ("minute", 60), ("second", 1))
+_UNITS = (("year", 31557600), ("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 
 
 def format_duration(seconds: int) -> str:
@@ -103,14 +107,20 @@ class LoginThrottle:
                 with self.db.write() as conn:
                     bumped = conn.execute(
                         update(login_throttle)
-                        .where(login_throttle.c.key == key, login_throttle.c.expires > now,
-                               login_throttle.c.count < limit)
+                        .where(
+                            login_throttle.c.key == key,
+                            login_throttle.c.expires > now,
+                            login_throttle.c.count < limit,
+                        )
                         .values(count=login_throttle.c.count + 1)
                     ).rowcount
                     if bumped:
                         return True
-                    row = conn.execute(select(login_throttle.c.count, login_throttle.c.expires)
-                                       .where(login_throttle.c.key == key)).first()
+                    row = conn.execute(
+                        select(login_throttle.c.count, login_throttle.c.expires).where(
+                            login_throttle.c.key == key
+                        )
+                    ).first()
                     if row is not None and row.expires > now:
                         return False  # limit reached inside the window
                     if row is not None:
@@ -128,13 +138,22 @@ class LoginThrottle:
 
     def purge_expired(self) -> int:
         with self.db.write() as conn:
-            return int(conn.execute(delete(login_throttle)
-                                    .where(login_throttle.c.expires <= int(self.clock.now()))).rowcount)
+            return int(
+                conn.execute(
+                    delete(login_throttle).where(login_throttle.c.expires <= int(self.clock.now()))
+                ).rowcount
+            )
 
 
 class LoginService:
-    def __init__(self, db: Database, settings: Settings, clock: Clock, users: UserService,
-                 botpasswords: BotPasswordService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        users: UserService,
+        botpasswords: BotPasswordService,
+    ) -> None:
         self.settings = settings
         self.users = users
         self.botpasswords = botpasswords

@@ -78,8 +78,17 @@ def wf_urlencode(text: str) -> str:
 
 
 class MassMessageService:
-    def __init__(self, db: Database, settings: Settings, clock: Clock, *, users: Any, pages: Any,
-                 titles: Any, jobs: JobQueue) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        *,
+        users: Any,
+        pages: Any,
+        titles: Any,
+        jobs: JobQueue,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
@@ -100,12 +109,16 @@ class MassMessageService:
 
     def resolve_list(self, conn: Connection, spamlist: str) -> ResolvedList | ApiMessage:
         """The list a ``spamlist`` names and its raw targets, or the reason it is unusable."""
-        missing = ApiMessage("massmessage-spamlist-doesnotexist",
-                             "The specified delivery list page or category does not exist.",
-                             key="massmessage-spamlist-doesnotexist")
-        invalid = ApiMessage("massmessage-spamlist-invalid",
-                             "The specified page does not contain a valid delivery list.",
-                             key="massmessage-spamlist-invalid")
+        missing = ApiMessage(
+            "massmessage-spamlist-doesnotexist",
+            "The specified delivery list page or category does not exist.",
+            key="massmessage-spamlist-doesnotexist",
+        )
+        invalid = ApiMessage(
+            "massmessage-spamlist-invalid",
+            "The specified page does not contain a valid delivery list.",
+            key="massmessage-spamlist-invalid",
+        )
         try:
             title = self.titles.parse(spamlist)
         except Exception:
@@ -125,8 +138,7 @@ class MassMessageService:
                 return invalid
         if title.namespace == CATEGORY:
             members = self.pages.category_members(conn, title.dbkey)
-            return ResolvedList(title, 0, self._list_url(title, 0),
-                                [m.prefixed_text for m in members])
+            return ResolvedList(title, 0, self._list_url(title, 0), [m.prefixed_text for m in members])
         assert page is not None
         resolved = ResolvedList(title, page.latest_rev_id, self._list_url(title, page.latest_rev_id))
         text = self.pages.get_text(conn, page)
@@ -146,7 +158,7 @@ class MassMessageService:
         """§4: User → User talk, one redirect hop, canonical text, duplicates dropped (in order)."""
         seen: set[str] = set()
         for start in range(0, len(raw), 500):
-            chunk = raw[start:start + 500]
+            chunk = raw[start : start + 500]
             parsed: list[Any] = []
             for text in chunk:
                 try:
@@ -181,9 +193,13 @@ class MassMessageService:
         message = php_trim(request.message or "")
         page_message = php_trim(request.page_message or "")
         if not subject:
-            errors.append(ApiMessage("massmessage-empty-subject",
-                                     "No subject has been provided for the message.",
-                                     key="massmessage-empty-subject"))
+            errors.append(
+                ApiMessage(
+                    "massmessage-empty-subject",
+                    "No subject has been provided for the message.",
+                    key="massmessage-empty-subject",
+                )
+            )
         resolved = self.resolve_list(conn, php_trim(request.spamlist))
         if isinstance(resolved, ApiMessage):
             errors.append(resolved)
@@ -192,10 +208,14 @@ class MassMessageService:
             if problem is not None:
                 errors.append(problem)
         if not message and not page_message:
-            errors.append(ApiMessage(
-                "massmessage-empty-message",
-                "The message body is empty. Provide the message body, or select a page to be sent "
-                "as message.", key="massmessage-empty-message"))
+            errors.append(
+                ApiMessage(
+                    "massmessage-empty-message",
+                    "The message body is empty. Provide the message body, or select a page to be sent "
+                    "as message.",
+                    key="massmessage-empty-message",
+                )
+            )
         if errors:
             raise ApiError.many(errors)
         assert not isinstance(resolved, ApiMessage)
@@ -207,19 +227,24 @@ class MassMessageService:
         except Exception:
             title = None
         if title is None or not title.can_exist:
-            return ApiMessage("massmessage-page-message-invalid",
-                              f'The page "{name}", selected to be sent as message is invalid.',
-                              key="massmessage-page-message-invalid")
+            return ApiMessage(
+                "massmessage-page-message-invalid",
+                f'The page "{name}", selected to be sent as message is invalid.',
+                key="massmessage-page-message-invalid",
+            )
         page = self.pages.get_page(conn, title)
         if page is None:
             return ApiMessage(
                 "massmessage-page-message-not-found",
                 f'The page "{title.prefixed_text}", selected to be sent as message, was not found.',
-                key="massmessage-page-message-not-found")
+                key="massmessage-page-message-not-found",
+            )
         if not self.pages.get_text(conn, page).strip():
-            return ApiMessage("massmessage-page-message-empty",
-                              f'The page "{name}", selected to be sent as message, has no content.',
-                              key="massmessage-page-message-empty")
+            return ApiMessage(
+                "massmessage-page-message-empty",
+                f'The page "{name}", selected to be sent as message, has no content.',
+                key="massmessage-page-message-empty",
+            )
         return None
 
     # --- submit ----------------------------------------------------------------------------
@@ -229,12 +254,22 @@ class MassMessageService:
         with self.db.write() as conn:
             resolved, subject, message, page_message = self.validate(conn, request)
             now = self.clock.now()
-            send_id = conn.execute(insert(massmessage_sends).values(
-                sender_id=actor.id, sender_name=actor.name,
-                spamlist=resolved.title.prefixed_text, list_rev_id=resolved.rev_id,
-                list_url=resolved.url, subject=subject, message=message,
-                page_message=page_message, total=0, fanned_out=0, status="queued", created_at=now,
-            )).inserted_primary_key[0]  # type: ignore[index]
+            send_id = conn.execute(
+                insert(massmessage_sends).values(
+                    sender_id=actor.id,
+                    sender_name=actor.name,
+                    spamlist=resolved.title.prefixed_text,
+                    list_rev_id=resolved.rev_id,
+                    list_url=resolved.url,
+                    subject=subject,
+                    message=message,
+                    page_message=page_message,
+                    total=0,
+                    fanned_out=0,
+                    status="queued",
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
             count = 0
             chunk: list[dict[str, Any]] = []
             for name in self.normalise_targets(conn, resolved.raw_targets):
@@ -246,11 +281,18 @@ class MassMessageService:
             if chunk:
                 conn.execute(insert(massmessage_targets), chunk)
                 count += len(chunk)
-            conn.execute(massmessage_sends.update().where(massmessage_sends.c.id == send_id)
-                         .values(total=count))
-            self.pages.log(conn, type="massmessage", action="send", actor=actor,
-                           title=resolved.title, comment=subject,
-                           params={"revid": resolved.rev_id, "pageMessage": page_message})
+            conn.execute(
+                massmessage_sends.update().where(massmessage_sends.c.id == send_id).values(total=count)
+            )
+            self.pages.log(
+                conn,
+                type="massmessage",
+                action="send",
+                actor=actor,
+                title=resolved.title,
+                comment=subject,
+                params={"revid": resolved.rev_id, "pageMessage": page_message},
+            )
             self.jobs.enqueue(conn, SUBMIT_JOB, {"send": send_id, "after": 0})
         self.jobs.notify()
         return int(send_id), count
@@ -259,14 +301,14 @@ class MassMessageService:
 
     def status(self, send_id: int) -> SendStatus | None:
         with self.db.read() as conn:
-            send = conn.execute(select(massmessage_sends)
-                                .where(massmessage_sends.c.id == send_id)).first()
+            send = conn.execute(select(massmessage_sends).where(massmessage_sends.c.id == send_id)).first()
             if send is None:
                 return None
             rows = conn.execute(
                 select(massmessage_targets.c.status, massmessage_targets.c.reason, func.count())
                 .where(massmessage_targets.c.send_id == send_id)
-                .group_by(massmessage_targets.c.status, massmessage_targets.c.reason)).all()
+                .group_by(massmessage_targets.c.status, massmessage_targets.c.reason)
+            ).all()
         counts: dict[str, int] = {"pending": 0, "delivered": 0}
         skipped: dict[str, int] = {}
         failed: dict[str, int] = {}
@@ -277,9 +319,20 @@ class MassMessageService:
                 failed[reason] = failed.get(reason, 0) + int(n)
             else:
                 counts[status] = counts.get(status, 0) + int(n)
-        return SendStatus(send.id, send.sender_name, send.spamlist, send.subject, send.created_at,
-                          send.finished_at, send.status, send.total, counts["pending"],
-                          counts["delivered"], skipped, failed)
+        return SendStatus(
+            send.id,
+            send.sender_name,
+            send.spamlist,
+            send.subject,
+            send.created_at,
+            send.finished_at,
+            send.status,
+            send.total,
+            counts["pending"],
+            counts["delivered"],
+            skipped,
+            failed,
+        )
 
     def recent_sends(self, limit: int = 20, before: int | None = None) -> list[int]:
         with self.db.read() as conn:
@@ -291,8 +344,14 @@ class MassMessageService:
     def queued_deliveries(self) -> int:
         """Delivery jobs not yet done (siteinfo ``queued-massmessages``)."""
         with self.db.read() as conn:
-            return int(conn.execute(select(func.count()).select_from(jobs).where(
-                jobs.c.type == DELIVER_JOB, jobs.c.status.in_(("queued", "running")))).scalar() or 0)
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(jobs)
+                    .where(jobs.c.type == DELIVER_JOB, jobs.c.status.in_(("queued", "running")))
+                ).scalar()
+                or 0
+            )
 
 
 def is_user_namespace(ns: int) -> bool:

@@ -65,7 +65,7 @@ def already_delivered(texts: list[str], heading: str, comment: str) -> bool:
         start = text.find(line)
         while start != -1:
             end = text.find("\n== ", start + len(line))
-            if comment in text[start:end if end != -1 else len(text)]:
+            if comment in text[start : end if end != -1 else len(text)]:
                 return True
             start = text.find(line, start + 1)
     return False
@@ -80,22 +80,31 @@ class Outcome:
 
 CLAIM_TARGETS = (
     update(massmessage_targets)
-    .where(massmessage_targets.c.id.in_(bindparam("ids", expanding=True)),
-           massmessage_targets.c.status == "pending")
+    .where(
+        massmessage_targets.c.id.in_(bindparam("ids", expanding=True)),
+        massmessage_targets.c.status == "pending",
+    )
     .values(status="delivering")
     .returning(massmessage_targets.c.id, massmessage_targets.c.send_id, massmessage_targets.c.title)
 )
 SETTLE_TARGET = (
-    update(massmessage_targets).where(massmessage_targets.c.id == bindparam("b_id"))
-    .values(status=bindparam("status"), reason=bindparam("reason"), rev_id=bindparam("rev_id"),
-            updated_at=bindparam("updated_at"))
+    update(massmessage_targets)
+    .where(massmessage_targets.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("status"),
+        reason=bindparam("reason"),
+        rev_id=bindparam("rev_id"),
+        updated_at=bindparam("updated_at"),
+    )
 )
 OPTED_OUT = select(categorylinks.c.page_id).where(
     categorylinks.c.category == bindparam("cat"),
-    categorylinks.c.page_id.in_(bindparam("ids", expanding=True)))
+    categorylinks.c.page_id.in_(bindparam("ids", expanding=True)),
+)
 USERS_NAMED = select(users.c.name).where(users.c.name.in_(bindparam("names", expanding=True)))
 RESTRICTED_PAGES = select(page_restrictions.c.page_id).where(
-    page_restrictions.c.page_id.in_(bindparam("ids", expanding=True)))
+    page_restrictions.c.page_id.in_(bindparam("ids", expanding=True))
+)
 PROTECTED_TITLES = select(protected_titles.c.namespace, protected_titles.c.dbkey)
 
 
@@ -124,17 +133,24 @@ class BatchContext:
 
 def finish_if_settled(conn: Connection, send_id: int, now: float) -> None:
     """A send is done once it is fanned out completely and no target is pending."""
-    send = conn.execute(select(massmessage_sends.c.total, massmessage_sends.c.fanned_out,
-                               massmessage_sends.c.status)
-                        .where(massmessage_sends.c.id == send_id)).first()
+    send = conn.execute(
+        select(massmessage_sends.c.total, massmessage_sends.c.fanned_out, massmessage_sends.c.status).where(
+            massmessage_sends.c.id == send_id
+        )
+    ).first()
     if send is None or send.status == "done" or send.fanned_out != send.total:
         return
-    pending = conn.execute(select(massmessage_targets.c.id).where(
-        massmessage_targets.c.send_id == send_id,
-        massmessage_targets.c.status == "pending").limit(1)).first()
+    pending = conn.execute(
+        select(massmessage_targets.c.id)
+        .where(massmessage_targets.c.send_id == send_id, massmessage_targets.c.status == "pending")
+        .limit(1)
+    ).first()
     if pending is None:
-        conn.execute(update(massmessage_sends).where(massmessage_sends.c.id == send_id)
-                     .values(status="done", finished_at=now))
+        conn.execute(
+            update(massmessage_sends)
+            .where(massmessage_sends.c.id == send_id)
+            .values(status="done", finished_at=now)
+        )
 
 
 class SubmitHandler:
@@ -147,15 +163,21 @@ class SubmitHandler:
         queue = self.service.jobs
         for job in batch:
             send_id, after = int(job.payload["send"]), int(job.payload.get("after", 0))
-            ids = list(conn.execute(
-                select(massmessage_targets.c.id)
-                .where(massmessage_targets.c.send_id == send_id, massmessage_targets.c.id > after)
-                .order_by(massmessage_targets.c.id).limit(FANOUT_BATCH)).scalars())
+            ids = list(
+                conn.execute(
+                    select(massmessage_targets.c.id)
+                    .where(massmessage_targets.c.send_id == send_id, massmessage_targets.c.id > after)
+                    .order_by(massmessage_targets.c.id)
+                    .limit(FANOUT_BATCH)
+                ).scalars()
+            )
             queue.enqueue_many(conn, DELIVER_JOB, ({"send": send_id, "target": t} for t in ids))
             if ids:
-                conn.execute(update(massmessage_sends).where(massmessage_sends.c.id == send_id)
-                             .values(fanned_out=massmessage_sends.c.fanned_out + len(ids),
-                                     status="delivering"))
+                conn.execute(
+                    update(massmessage_sends)
+                    .where(massmessage_sends.c.id == send_id)
+                    .values(fanned_out=massmessage_sends.c.fanned_out + len(ids), status="delivering")
+                )
             if len(ids) == FANOUT_BATCH:
                 queue.enqueue(conn, SUBMIT_JOB, {"send": send_id, "after": ids[-1]})
             else:  # fan-out complete (a send without targets is done at once)
@@ -200,8 +222,10 @@ class DeliveryHandler:
         if not claimed:
             return {}
         send_ids = {r.send_id for r in claimed}
-        sends = {s.id: s for s in conn.execute(
-            select(massmessage_sends).where(massmessage_sends.c.id.in_(send_ids)))}
+        sends = {
+            s.id: s
+            for s in conn.execute(select(massmessage_sends).where(massmessage_sends.c.id.in_(send_ids)))
+        }
         context = self._prefetch(conn, [r.title for r in claimed])
         now = svc.clock.now()
         settled = []
@@ -213,9 +237,15 @@ class DeliveryHandler:
             send = sends[row.send_id]
             if not isolated:
                 outcome = self.deliver(conn, actor, send, row.title, context)
-                settled.append({"b_id": row.id, "status": outcome.status,
-                                "reason": outcome.reason, "rev_id": outcome.rev_id,
-                                "updated_at": now})
+                settled.append(
+                    {
+                        "b_id": row.id,
+                        "status": outcome.status,
+                        "reason": outcome.reason,
+                        "rev_id": outcome.rev_id,
+                        "updated_at": now,
+                    }
+                )
                 continue
             try:
                 with conn.begin_nested():
@@ -224,8 +254,15 @@ class DeliveryHandler:
                 log.exception("delivery of send %s to %s failed", row.send_id, row.title)
                 outcome = Outcome("failed", type(err).__name__)
                 self._log(conn, actor, row.title, "failure", send.subject, reason=outcome.reason)
-            settled.append({"b_id": row.id, "status": outcome.status, "reason": outcome.reason,
-                            "rev_id": outcome.rev_id, "updated_at": now})
+            settled.append(
+                {
+                    "b_id": row.id,
+                    "status": outcome.status,
+                    "reason": outcome.reason,
+                    "rev_id": outcome.rev_id,
+                    "updated_at": now,
+                }
+            )
         conn.execute(SETTLE_TARGET, settled)
         for send_id in send_ids:
             finish_if_settled(conn, send_id, now)
@@ -247,7 +284,7 @@ class DeliveryHandler:
                 target = svc.pages.redirect_target(conn, page.id)
                 if target is not None and target.can_exist:
                     titles.append(target)
-        found.update(svc.pages.get_pages(conn, titles[len(names):]))
+        found.update(svc.pages.get_pages(conn, titles[len(names) :]))
         page_ids = [p.id for p in found.values()]
         optout = svc.titles.parse(svc.settings.massmessage.optout_category).dbkey
         opted_out = set(conn.execute(OPTED_OUT, {"cat": optout, "ids": page_ids}).scalars())
@@ -259,8 +296,9 @@ class DeliveryHandler:
 
     # --- one target (massmessage.md §6) ---------------------------------------------------
 
-    def _log(self, conn: Connection, actor: Actor, title: Any, action: str, subject: str,
-             reason: str | None = None) -> None:
+    def _log(
+        self, conn: Connection, actor: Actor, title: Any, action: str, subject: str, reason: str | None = None
+    ) -> None:
         if isinstance(title, str):
             try:
                 title = self.service.titles.parse(title)
@@ -269,11 +307,13 @@ class DeliveryHandler:
         params: dict[str, Any] = {"subject": subject}
         if reason is not None:
             params["reason"] = reason
-        self.service.pages.log(conn, type="massmessage", action=action, actor=actor, title=title,
-                               comment="", params=params)
+        self.service.pages.log(
+            conn, type="massmessage", action=action, actor=actor, title=title, comment="", params=params
+        )
 
-    def deliver(self, conn: Connection, actor: Actor, send: Any, target: str,
-                context: BatchContext) -> Outcome:
+    def deliver(
+        self, conn: Connection, actor: Actor, send: Any, target: str, context: BatchContext
+    ) -> Outcome:
         svc = self.service
         pages = svc.pages
         title = svc.titles.try_parse(target)
@@ -297,8 +337,7 @@ class DeliveryHandler:
             return Outcome("skipped", "skipoptout")
         if title.namespace in (USER, USER_TALK):
             owner = title.text.split("/", 1)[0]
-            if owner not in context.users and conn.execute(
-                    USERS_NAMED, {"names": [owner]}).first() is None:
+            if owner not in context.users and conn.execute(USERS_NAMED, {"names": [owner]}).first() is None:
                 self._log(conn, actor, title, "skipnouser", send.subject)
                 return Outcome("skipped", "skipnouser")
         page_text = None
@@ -324,19 +363,27 @@ class DeliveryHandler:
                 return Outcome("failed", errors[0].code)
         try:
             result = pages.save(
-                conn, title=title, actor=actor,
+                conn,
+                title=title,
+                actor=actor,
                 append_section=(heading, message_body(send.message, page_text, comment)),
-                summary="", minor=False, bot=title.namespace == USER_TALK, tags=(DELIVERY_TAG,),
-                page=page, old_text=old_text)
+                summary="",
+                minor=False,
+                bot=title.namespace == USER_TALK,
+                tags=(DELIVERY_TAG,),
+                page=page,
+                old_text=old_text,
+            )
         except ApiError as err:
             self._log(conn, actor, title, "failure", send.subject, reason=err.code)
             return Outcome("failed", err.code)
         context.edited.add((title.namespace, title.dbkey))
         return Outcome("delivered", "", result.rev_id)
 
-def register_massmessage_jobs(service: MassMessageService, queue: Any, *, protection: Any = None,
-                              delivery_batch: int = 500) -> None:
+
+def register_massmessage_jobs(
+    service: MassMessageService, queue: Any, *, protection: Any = None, delivery_batch: int = 500
+) -> None:
     """The two job types, on the wiki's queue (build_wiki)."""
     queue.registry.register(SUBMIT_JOB, SubmitHandler(service))
-    queue.registry.register(DELIVER_JOB, DeliveryHandler(service, protection),
-                            batch_size=delivery_batch)
+    queue.registry.register(DELIVER_JOB, DeliveryHandler(service, protection), batch_size=delivery_batch)

@@ -244,8 +244,10 @@ def apply_list_edit(
         if change.description_changed:
             new_data["description"] = description
         # Keep any extra keys of entries that stay; new entries are plain {title[, site]}.
-        extras = {ListTarget(i["title"], i.get("site") if isinstance(i.get("site"), str) else None): i
-                  for i in data.get("targets", [])}
+        extras = {
+            ListTarget(i["title"], i.get("site") if isinstance(i.get("site"), str) else None): i
+            for i in data.get("targets", [])
+        }
         new_data["targets"] = [extras.get(t, t.as_json()) for t in new]
         change.new_data = new_data
     return change
@@ -302,7 +304,7 @@ def wikitext_targets(text: str, titles: TitleParsing, sites: Sites) -> list[Wiki
         match = _TARGET_NAME.match(name)
         if not match:
             continue
-        page = name[match.end():].strip()
+        page = name[match.end() :].strip()
         site = ""
         if template.params:
             first = template.params[0]
@@ -319,8 +321,10 @@ def _check_wikitext_target(page: str, site: str, titles: TitleParsing, sites: Si
         return WikitextTarget(page, f'"{site}" is not a valid site.')
     if getattr(title, "interwiki", ""):
         return WikitextTarget(
-            page, f'"{page}" is not a valid page title. Interwiki targets should be specified using '
-            "the site parameter (<kbd>|site=www.example.org</kbd>).")
+            page,
+            f'"{page}" is not a valid page title. Interwiki targets should be specified using '
+            "the site parameter (<kbd>|site=www.example.org</kbd>).",
+        )
     return WikitextTarget(page)
 
 

@@ -40,29 +40,44 @@ ACTIVE_USER_SECONDS = 30 * 86400
 
 # The statements of the edit path, built once: building a Core statement per call costs ten
 # times more than running it (MassMessage saves thousands of pages in a row).
-_PAGE_BY_TITLE = select(pages).where(pages.c.namespace == bindparam("b_ns"),
-                                     pages.c.dbkey == bindparam("b_dbkey"))
+_PAGE_BY_TITLE = select(pages).where(
+    pages.c.namespace == bindparam("b_ns"), pages.c.dbkey == bindparam("b_dbkey")
+)
 _REVISION_TEXT = select(revisions.c.text).where(revisions.c.id == bindparam("b_id"))
-_RECENT_TEXTS = (select(revisions.c.text).where(revisions.c.page_id == bindparam("b_page"))
-                 .order_by(revisions.c.id.desc()).limit(bindparam("b_limit")))
+_RECENT_TEXTS = (
+    select(revisions.c.text)
+    .where(revisions.c.page_id == bindparam("b_page"))
+    .order_by(revisions.c.id.desc())
+    .limit(bindparam("b_limit"))
+)
 _REDIRECT_OF = select(redirects).where(redirects.c.page_id == bindparam("b_page"))
 _CATEGORIES_OF = select(categorylinks).where(categorylinks.c.page_id == bindparam("b_page"))
 _INSERT_PAGE = insert(pages)
 # $wgManualRevertSearchRadius: an edit restoring one of the page's 15 latest revisions (its own
 # included, so 14 earlier ones) is a manual revert (EditResultBuilder, RevisionStore).
 MANUAL_REVERT_RADIUS = 15
-_RECENT_SHA1S = (select(revisions.c.sha1).where(revisions.c.page_id == bindparam("b_page"))
-                 .order_by(revisions.c.timestamp.desc(), revisions.c.id.desc())
-                 .limit(MANUAL_REVERT_RADIUS - 1))
+_RECENT_SHA1S = (
+    select(revisions.c.sha1)
+    .where(revisions.c.page_id == bindparam("b_page"))
+    .order_by(revisions.c.timestamp.desc(), revisions.c.id.desc())
+    .limit(MANUAL_REVERT_RADIUS - 1)
+)
 _INSERT_REVISION = insert(revisions)
 _UPDATE_PAGE = update(pages).where(pages.c.id == bindparam("b_page"))
 _INSERT_RC = insert(recentchanges)
 _INSERT_CHANGE_TAG = insert(change_tags)
-_BUMP_STATS = update(site_stats).where(site_stats.c.id == 1).values(
-    edits=site_stats.c.edits + 1, pages=site_stats.c.pages + bindparam("d_pages"),
-    articles=site_stats.c.articles + bindparam("d_articles"))
-_BUMP_EDITCOUNT = update(users).where(users.c.id == bindparam("b_user")).values(
-    editcount=users.c.editcount + 1)
+_BUMP_STATS = (
+    update(site_stats)
+    .where(site_stats.c.id == 1)
+    .values(
+        edits=site_stats.c.edits + 1,
+        pages=site_stats.c.pages + bindparam("d_pages"),
+        articles=site_stats.c.articles + bindparam("d_articles"),
+    )
+)
+_BUMP_EDITCOUNT = (
+    update(users).where(users.c.id == bindparam("b_user")).values(editcount=users.c.editcount + 1)
+)
 
 
 @dataclass(frozen=True)
@@ -118,8 +133,15 @@ def split_tags(value: str) -> tuple[str, ...]:
 
 
 class PageService:
-    def __init__(self, db: Database, settings: Settings, clock: Clock, titles: TitleParser,
-                 tags: ChangeTags, logs: LogService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        titles: TitleParser,
+        tags: ChangeTags,
+        logs: LogService,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
@@ -130,9 +152,19 @@ class PageService:
     # --- reading ----------------------------------------------------------------------------
 
     def _record(self, row: Any) -> PageRecord:
-        return PageRecord(row.id, row.namespace, row.dbkey, self.titles.make(row.namespace, row.dbkey),
-                          row.latest_rev_id, row.content_model, bool(row.is_redirect), row.touched,
-                          row.length, bool(row.is_new), bool(row.is_article))
+        return PageRecord(
+            row.id,
+            row.namespace,
+            row.dbkey,
+            self.titles.make(row.namespace, row.dbkey),
+            row.latest_rev_id,
+            row.content_model,
+            bool(row.is_redirect),
+            row.touched,
+            row.length,
+            bool(row.is_new),
+            bool(row.is_article),
+        )
 
     def get_page(self, conn: Connection, title: Title) -> PageRecord | None:
         if not title.can_exist:
@@ -153,8 +185,9 @@ class PageService:
                 by_ns.setdefault(t.namespace, []).append(t.dbkey)
         for ns, keys in by_ns.items():
             for i in range(0, len(keys), 500):
-                rows = conn.execute(select(pages).where(pages.c.namespace == ns,
-                                                        pages.c.dbkey.in_(keys[i:i + 500])))
+                rows = conn.execute(
+                    select(pages).where(pages.c.namespace == ns, pages.c.dbkey.in_(keys[i : i + 500]))
+                )
                 for row in rows:
                     out[(row.namespace, row.dbkey)] = self._record(row)
         return out
@@ -164,8 +197,9 @@ class PageService:
         return str(value) if value is not None else ""
 
     def get_revision(self, conn: Connection, rev_id: int) -> RevisionRecord | None:
-        row = conn.execute(select(revisions).where(revisions.c.id == rev_id,
-                                                   revisions.c.deleted.is_(False))).first()
+        row = conn.execute(
+            select(revisions).where(revisions.c.id == rev_id, revisions.c.deleted.is_(False))
+        ).first()
         return revision_record(row) if row is not None else None
 
     def recent_revision_texts(self, conn: Connection, page_id: int, limit: int = 5) -> list[str]:
@@ -189,21 +223,32 @@ class PageService:
         return self.titles.make(row.namespace, row.dbkey, row.fragment)
 
     def in_category(self, conn: Connection, page_id: int, category_dbkey: str) -> bool:
-        return conn.execute(select(categorylinks.c.page_id).where(
-            categorylinks.c.page_id == page_id, categorylinks.c.category == category_dbkey)
-        ).first() is not None
+        return (
+            conn.execute(
+                select(categorylinks.c.page_id).where(
+                    categorylinks.c.page_id == page_id, categorylinks.c.category == category_dbkey
+                )
+            ).first()
+            is not None
+        )
 
     def category_members(self, conn: Connection, category_dbkey: str) -> list[Title]:
         rows = conn.execute(
             select(pages.c.namespace, pages.c.dbkey)
             .join(categorylinks, categorylinks.c.page_id == pages.c.id)
             .where(categorylinks.c.category == category_dbkey)
-            .order_by(categorylinks.c.type, categorylinks.c.sortkey, categorylinks.c.page_id))
+            .order_by(categorylinks.c.type, categorylinks.c.sortkey, categorylinks.c.page_id)
+        )
         return [self.titles.make(r.namespace, r.dbkey) for r in rows]
 
     def page_categories(self, conn: Connection, page_id: int) -> list[Any]:
-        return list(conn.execute(select(categorylinks).where(categorylinks.c.page_id == page_id)
-                                 .order_by(categorylinks.c.category)))
+        return list(
+            conn.execute(
+                select(categorylinks)
+                .where(categorylinks.c.page_id == page_id)
+                .order_by(categorylinks.c.category)
+            )
+        )
 
     def deleted_since(self, conn: Connection, title: Title, since: float) -> bool:
         """Whether ``title`` was deleted after ``since`` (the pagedeleted check)."""
@@ -247,7 +292,8 @@ class PageService:
             old_text = None
         model = content_model or (page.content_model if page else default_content_model(title))
         pst = lambda t: wikitext.pre_save_transform(  # noqa: E731
-            t, title=title, user_name=actor.name, anonymous=actor.is_anon, now=now)
+            t, title=title, user_name=actor.name, anonymous=actor.is_anon, now=now
+        )
         heading = None
         if append_section is not None:
             heading = wikitext.heading_text(append_section[0])
@@ -260,8 +306,9 @@ class PageService:
         if submitted is not None:
             raw = submitted
         if page is not None and new_text == old_text and model == page.content_model:
-            return SaveResult(page.id, page.latest_rev_id, page.latest_rev_id, False, now, True,
-                              page.title, model)
+            return SaveResult(
+                page.id, page.latest_rev_id, page.latest_rev_id, False, now, True, page.title, model
+            )
         old_target = self.redirect_target(conn, page.id) if page and page.is_redirect else None
         new_target = wikitext.redirect_target(new_text, self.titles) if model == "wikitext" else None
         comment = wikitext.truncate_comment(summary)
@@ -270,8 +317,13 @@ class PageService:
                 comment = wikitext.section_summary(heading)
             elif heading is None or page is None:
                 comment = wikitext.auto_summary(
-                    old_text=old_text, new_text=new_text, submitted=raw, old_redirect=old_target,
-                    new_redirect=new_target, new_redirect_raw=wikitext.redirect_link_text(new_target))
+                    old_text=old_text,
+                    new_text=new_text,
+                    submitted=raw,
+                    old_redirect=old_target,
+                    new_redirect=new_target,
+                    new_redirect_raw=wikitext.redirect_link_text(new_target),
+                )
         all_tags = list(dict.fromkeys(tags))
         if new_target is not None and old_target is None:
             all_tags.append("mw-new-redirect")
@@ -280,55 +332,127 @@ class PageService:
         minor = minor and page is not None
         size = len(new_text.encode())
         sha1 = sha1_hex(new_text)
-        if page is not None and not {"mw-undo", "mw-rollback"} & set(all_tags) and sha1 in (
-                conn.execute(_RECENT_SHA1S, {"b_page": page.id}).scalars()):
+        if (
+            page is not None
+            and not {"mw-undo", "mw-rollback"} & set(all_tags)
+            and sha1 in (conn.execute(_RECENT_SHA1S, {"b_page": page.id}).scalars())
+        ):
             all_tags.append("mw-manual-revert")
         expanded = self._expand(conn, new_text) if model == "wikitext" else ""
-        is_article = (title.namespace == MAIN and new_target is None and model == "wikitext"
-                      and wikitext.has_wiki_link(expanded, self.titles))
+        is_article = (
+            title.namespace == MAIN
+            and new_target is None
+            and model == "wikitext"
+            and wikitext.has_wiki_link(expanded, self.titles)
+        )
         if page is None:
-            page_id = conn.execute(_INSERT_PAGE, dict(
-                namespace=title.namespace, dbkey=title.dbkey, content_model=model,
-                is_redirect=new_target is not None, is_new=True, is_article=is_article,
-                touched=now, latest_rev_id=0, length=size)).inserted_primary_key[0]  # type: ignore[index]
+            page_id = conn.execute(
+                _INSERT_PAGE,
+                dict(
+                    namespace=title.namespace,
+                    dbkey=title.dbkey,
+                    content_model=model,
+                    is_redirect=new_target is not None,
+                    is_new=True,
+                    is_article=is_article,
+                    touched=now,
+                    latest_rev_id=0,
+                    length=size,
+                ),
+            ).inserted_primary_key[0]  # type: ignore[index]
             old_rev, old_len = 0, 0
         else:
             page_id, old_rev, old_len = page.id, page.latest_rev_id, page.length
-        rev_id = conn.execute(_INSERT_REVISION, dict(
-            page_id=page_id, parent_id=old_rev, user_id=actor.id, user_name=actor.name,
-            timestamp=now, minor=minor, comment=comment, size=size, sha1=sha1,
-            content_model=model, text=new_text, tags="|".join(all_tags), deleted=False,
-        )).inserted_primary_key[0]  # type: ignore[index]
-        conn.execute(_UPDATE_PAGE, dict(
-            b_page=page_id, latest_rev_id=rev_id, length=size, touched=now, content_model=model,
-            is_redirect=new_target is not None, is_new=page is None, is_article=is_article))
+        rev_id = conn.execute(
+            _INSERT_REVISION,
+            dict(
+                page_id=page_id,
+                parent_id=old_rev,
+                user_id=actor.id,
+                user_name=actor.name,
+                timestamp=now,
+                minor=minor,
+                comment=comment,
+                size=size,
+                sha1=sha1,
+                content_model=model,
+                text=new_text,
+                tags="|".join(all_tags),
+                deleted=False,
+            ),
+        ).inserted_primary_key[0]  # type: ignore[index]
+        conn.execute(
+            _UPDATE_PAGE,
+            dict(
+                b_page=page_id,
+                latest_rev_id=rev_id,
+                length=size,
+                touched=now,
+                content_model=model,
+                is_redirect=new_target is not None,
+                is_new=page is None,
+                is_article=is_article,
+            ),
+        )
         if model == "wikitext" or (page is not None and page.content_model == "wikitext"):
             self._update_categories(conn, page_id, title, expanded, now)
         if new_target is not None or old_target is not None:
             self._update_redirect(conn, page_id, new_target)
-        rc_id = conn.execute(_INSERT_RC, dict(
-            timestamp=now, type="new" if page is None else "edit", user_id=actor.id,
-            user_name=actor.name, namespace=title.namespace, dbkey=title.dbkey, page_id=page_id,
-            rev_id=rev_id, old_rev_id=old_rev, minor=minor, bot=bot, new=page is None,
-            old_len=old_len, new_len=size, comment=comment,
-            patrolled=2 if actor.has_right("autopatrol") else 0,
-            redirect=new_target is not None, sha1=sha1, tags="|".join(all_tags),
-        )).inserted_primary_key[0]  # type: ignore[index]
+        rc_id = conn.execute(
+            _INSERT_RC,
+            dict(
+                timestamp=now,
+                type="new" if page is None else "edit",
+                user_id=actor.id,
+                user_name=actor.name,
+                namespace=title.namespace,
+                dbkey=title.dbkey,
+                page_id=page_id,
+                rev_id=rev_id,
+                old_rev_id=old_rev,
+                minor=minor,
+                bot=bot,
+                new=page is None,
+                old_len=old_len,
+                new_len=size,
+                comment=comment,
+                patrolled=2 if actor.has_right("autopatrol") else 0,
+                redirect=new_target is not None,
+                sha1=sha1,
+                tags="|".join(all_tags),
+            ),
+        ).inserted_primary_key[0]  # type: ignore[index]
         for tag in all_tags:
             conn.execute(_INSERT_CHANGE_TAG, {"tag": tag, "rc_id": rc_id, "rev_id": rev_id})
         was_article = bool(page and page.is_article)
-        conn.execute(_BUMP_STATS, {"d_pages": 1 if page is None else 0,
-                                   "d_articles": int(is_article) - int(was_article)})
+        conn.execute(
+            _BUMP_STATS,
+            {"d_pages": 1 if page is None else 0, "d_articles": int(is_article) - int(was_article)},
+        )
         if actor.id:
             conn.execute(_BUMP_EDITCOUNT, {"b_user": actor.id})
         if page is not None and model != page.content_model:
-            self.logs.log(conn, type="contentmodel", action="change", actor=actor, title=title,
-                          comment=comment if summary else "", page_id=page_id,
-                          params={"oldmodel": page.content_model, "newmodel": model})
+            self.logs.log(
+                conn,
+                type="contentmodel",
+                action="change",
+                actor=actor,
+                title=title,
+                comment=comment if summary else "",
+                page_id=page_id,
+                params={"oldmodel": page.content_model, "newmodel": model},
+            )
         elif page is None and model != default_content_model(title):
-            self.logs.log(conn, type="contentmodel", action="new", actor=actor, title=title,
-                          comment=comment if summary else "", page_id=page_id,
-                          params={"oldmodel": None, "newmodel": model})
+            self.logs.log(
+                conn,
+                type="contentmodel",
+                action="new",
+                actor=actor,
+                title=title,
+                comment=comment if summary else "",
+                page_id=page_id,
+                params={"oldmodel": None, "newmodel": model},
+            )
         return SaveResult(page_id, rev_id, old_rev, page is None, now, False, title, model)
 
     def _expand(self, conn: Connection, text: str) -> str:
@@ -338,8 +462,9 @@ class PageService:
 
         return wikitext.expand_templates(text, self.titles, fetch)
 
-    def _update_categories(self, conn: Connection, page_id: int, title: Title, expanded: str,
-                           now: int) -> None:
+    def _update_categories(
+        self, conn: Connection, page_id: int, title: Title, expanded: str, now: int
+    ) -> None:
         links, default_key = wikitext.categories(expanded, self.titles)
         old = {r.category: r for r in conn.execute(_CATEGORIES_OF, {"b_page": page_id})}
         kind = "subcat" if title.namespace == CATEGORY else "file" if title.namespace == FILE else "page"
@@ -348,37 +473,73 @@ class PageService:
             prefix = link.sortkey_prefix or default_key
             wanted[link.name] = (prefix, wikitext.sortkey(prefix, title))
         for name in old.keys() - wanted.keys():
-            conn.execute(delete(categorylinks).where(categorylinks.c.page_id == page_id,
-                                                     categorylinks.c.category == name))
+            conn.execute(
+                delete(categorylinks).where(
+                    categorylinks.c.page_id == page_id, categorylinks.c.category == name
+                )
+            )
         for name, (prefix, key) in wanted.items():
             if name in old:
                 if old[name].sortkey != key or old[name].sortkey_prefix != prefix:
-                    conn.execute(update(categorylinks).where(
-                        categorylinks.c.page_id == page_id, categorylinks.c.category == name)
-                        .values(sortkey=key, sortkey_prefix=prefix))
+                    conn.execute(
+                        update(categorylinks)
+                        .where(categorylinks.c.page_id == page_id, categorylinks.c.category == name)
+                        .values(sortkey=key, sortkey_prefix=prefix)
+                    )
             else:
-                conn.execute(insert(categorylinks).values(
-                    page_id=page_id, category=name, sortkey=key, sortkey_prefix=prefix,
-                    type=kind, timestamp=now))
+                conn.execute(
+                    insert(categorylinks).values(
+                        page_id=page_id,
+                        category=name,
+                        sortkey=key,
+                        sortkey_prefix=prefix,
+                        type=kind,
+                        timestamp=now,
+                    )
+                )
 
     def _update_redirect(self, conn: Connection, page_id: int, target: Title | None) -> None:
         conn.execute(delete(redirects).where(redirects.c.page_id == page_id))
         if target is not None:
-            conn.execute(insert(redirects).values(
-                page_id=page_id, namespace=target.namespace,
-                dbkey=target.dbkey if not target.interwiki else target.dbkey,
-                fragment=target.fragment, interwiki=target.interwiki))
+            conn.execute(
+                insert(redirects).values(
+                    page_id=page_id,
+                    namespace=target.namespace,
+                    dbkey=target.dbkey if not target.interwiki else target.dbkey,
+                    fragment=target.fragment,
+                    interwiki=target.interwiki,
+                )
+            )
 
     # --- logs and tags (facades E codes against) --------------------------------------------
 
-    def log(self, conn: Connection, *, type: str, action: str, actor: Actor, title: Title,
-            comment: str, params: dict[str, Any], tags: Sequence[str] = (),
-            page_id: int | None = None) -> int:
+    def log(
+        self,
+        conn: Connection,
+        *,
+        type: str,
+        action: str,
+        actor: Actor,
+        title: Title,
+        comment: str,
+        params: dict[str, Any],
+        tags: Sequence[str] = (),
+        page_id: int | None = None,
+    ) -> int:
         if page_id is None:
             page = self.get_page(conn, title)
             page_id = page.id if page else 0
-        return self.logs.log(conn, type=type, action=action, actor=actor, title=title,
-                             comment=comment, params=params, tags=tags, page_id=page_id)
+        return self.logs.log(
+            conn,
+            type=type,
+            action=action,
+            actor=actor,
+            title=title,
+            comment=comment,
+            params=params,
+            tags=tags,
+            page_id=page_id,
+        )
 
     def ensure_tag(self, conn: Connection, name: str) -> None:
         self.tags.ensure(conn, name)
@@ -391,25 +552,50 @@ class PageService:
             row = conn.execute(select(site_stats).where(site_stats.c.id == 1)).first()
             since = int(self.clock.now()) - ACTIVE_USER_SECONDS
             bots = select(user_groups.c.user_id).where(user_groups.c.group_name == "bot")
-            active = conn.execute(select(func.count(func.distinct(recentchanges.c.user_id))).where(
-                and_(recentchanges.c.timestamp >= since, recentchanges.c.user_id != 0,
-                     recentchanges.c.user_id.not_in(bots)))).scalar() or 0
-            admins = conn.execute(select(func.count()).select_from(user_groups)
-                                  .where(user_groups.c.group_name == "sysop")).scalar() or 0
-        stats = {k: int(getattr(row, k)) if row else 0
-                 for k in ("pages", "articles", "edits", "images", "users")}
+            active = (
+                conn.execute(
+                    select(func.count(func.distinct(recentchanges.c.user_id))).where(
+                        and_(
+                            recentchanges.c.timestamp >= since,
+                            recentchanges.c.user_id != 0,
+                            recentchanges.c.user_id.not_in(bots),
+                        )
+                    )
+                ).scalar()
+                or 0
+            )
+            admins = (
+                conn.execute(
+                    select(func.count()).select_from(user_groups).where(user_groups.c.group_name == "sysop")
+                ).scalar()
+                or 0
+            )
+        stats = {
+            k: int(getattr(row, k)) if row else 0 for k in ("pages", "articles", "edits", "images", "users")
+        }
         return {**stats, "activeusers": int(active), "admins": int(admins)}
 
     def count_new_user(self, conn: Connection) -> None:
         """A sign-up through the normal path (statistics ``users``)."""
-        conn.execute(update(site_stats).where(site_stats.c.id == 1)
-                     .values(users=site_stats.c.users + 1))
+        conn.execute(update(site_stats).where(site_stats.c.id == 1).values(users=site_stats.c.users + 1))
 
 
 def revision_record(row: Any) -> RevisionRecord:
-    return RevisionRecord(row.id, row.page_id, row.parent_id, row.user_id, row.user_name,
-                          row.timestamp, bool(row.minor), row.comment, row.size, row.sha1,
-                          row.content_model, row.text, split_tags(row.tags))
+    return RevisionRecord(
+        row.id,
+        row.page_id,
+        row.parent_id,
+        row.user_id,
+        row.user_name,
+        row.timestamp,
+        bool(row.minor),
+        row.comment,
+        row.size,
+        row.sha1,
+        row.content_model,
+        row.text,
+        split_tags(row.tags),
+    )
 
 
 def log_params_json(params: dict[str, Any]) -> str:

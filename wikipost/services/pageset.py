@@ -55,8 +55,7 @@ class PageSet:
         if params.get("generator"):
             sources.append("generator")
         if len(sources) > 1:
-            raise ApiError("multisource",
-                           f'The "{sources[1]}" parameter cannot be used with "{sources[0]}".')
+            raise ApiError("multisource", f'The "{sources[1]}" parameter cannot be used with "{sources[0]}".')
         resolved = Resolved()
         ctx.pageset = resolved
         query: dict[str, Any] = ctx.result.setdefault("query", {})
@@ -70,8 +69,9 @@ class PageSet:
             elif params.get("revids"):
                 self._from_revids(conn, params["revids"], resolved, query)
             elif params.get("generator"):
-                module = ctx.registry.get("generator", params["generator"]) or \
-                    ctx.registry.get("list", params["generator"])
+                module = ctx.registry.get("generator", params["generator"]) or ctx.registry.get(
+                    "list", params["generator"]
+                )
                 generate = getattr(module, "generate", None) if module else None
                 if generate is not None:
                     titles = generate(ctx, conn)
@@ -80,8 +80,9 @@ class PageSet:
 
     # --- inputs -----------------------------------------------------------------------------
 
-    def _parse_inputs(self, raw: Sequence[str], resolved: Resolved, query: dict[str, Any],
-                      fv2: bool) -> list[Title]:
+    def _parse_inputs(
+        self, raw: Sequence[str], resolved: Resolved, query: dict[str, Any], fv2: bool
+    ) -> list[Title]:
         normalized: list[dict[str, Any]] = []
         interwiki: list[dict[str, Any]] = []
         out: list[Title] = []
@@ -114,12 +115,14 @@ class PageSet:
                 resolved.existing.append(page)
                 resolved.entries[page.id] = {}
 
-    def _from_revids(self, conn: Connection, ids: Sequence[int], resolved: Resolved,
-                     query: dict[str, Any]) -> None:
+    def _from_revids(
+        self, conn: Connection, ids: Sequence[int], resolved: Resolved, query: dict[str, Any]
+    ) -> None:
         bad: dict[str, Any] = {}
         for rev_id in dict.fromkeys(ids):
-            row = conn.execute(select(revisions.c.page_id).where(
-                revisions.c.id == rev_id, revisions.c.deleted.is_(False))).first()
+            row = conn.execute(
+                select(revisions.c.page_id).where(revisions.c.id == rev_id, revisions.c.deleted.is_(False))
+            ).first()
             page = self.pages.get_page_by_id(conn, row.page_id) if row else None
             if page is None:
                 bad[str(rev_id)] = {"revid": rev_id, "missing": True}
@@ -133,8 +136,9 @@ class PageSet:
 
     # --- resolution -------------------------------------------------------------------------
 
-    def _round(self, conn: Connection, titles: list[Title], resolved: Resolved,
-               query: dict[str, Any], follow: bool) -> None:
+    def _round(
+        self, conn: Connection, titles: list[Title], resolved: Resolved, query: dict[str, Any], follow: bool
+    ) -> None:
         seen: set[tuple[int, str]] = set()
         redirect_list: list[dict[str, Any]] = []
         depth = 0
@@ -153,8 +157,9 @@ class PageSet:
                     batch.setdefault(t.namespace, []).append(t.dbkey)
             for t in specials:
                 resolved.special.append((resolved.next_fake(), t))
-            found = self.pages.get_pages(conn, [self.titles.make(ns, k) for ns, ks in batch.items()
-                                                for k in ks])
+            found = self.pages.get_pages(
+                conn, [self.titles.make(ns, k) for ns, ks in batch.items() for k in ks]
+            )
             next_titles: list[Title] = []
             redirect_pages = {}
             if follow:
@@ -164,8 +169,10 @@ class PageSet:
                         target = self.pages.redirect_target(conn, page.id)
                         if target is not None:
                             redirect_pages[page.id] = target
-                            entry: dict[str, Any] = {"from": page.title.prefixed_text,
-                                                     "to": target.prefixed_text}
+                            entry: dict[str, Any] = {
+                                "from": page.title.prefixed_text,
+                                "to": target.prefixed_text,
+                            }
                             if target.fragment:
                                 entry["tofragment"] = target.fragment
                             if target.interwiki:
@@ -180,8 +187,7 @@ class PageSet:
             for ns, keys in batch.items():
                 for k in sorted(keys):
                     page = found.get((ns, k))
-                    if page is not None and page.id not in redirect_pages \
-                            and page.id not in resolved.entries:
+                    if page is not None and page.id not in redirect_pages and page.id not in resolved.entries:
                         resolved.existing.append(page)
                         resolved.entries[page.id] = {}
             titles = next_titles

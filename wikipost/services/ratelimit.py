@@ -85,8 +85,9 @@ class Bucket:
 
 
 class RateLimiter:
-    def __init__(self, settings: Settings, storage: Storage | None = None,
-                 db: Database | None = None) -> None:
+    def __init__(
+        self, settings: Settings, storage: Storage | None = None, db: Database | None = None
+    ) -> None:
         self.config: dict[str, dict[str, list[int]]] = settings.ratelimits.limits
         uri = settings.ratelimits.storage
         if storage is None:
@@ -96,8 +97,7 @@ class RateLimiter:
                 longest = max((s for g in self.config.values() for _, s in g.values()), default=1)
                 storage = DatabaseStorage(db, longest_window=longest)
             else:
-                made = EmbeddedMemoryStorage() if uri.startswith("memory://") \
-                    else storage_from_string(uri)
+                made = EmbeddedMemoryStorage() if uri.startswith("memory://") else storage_from_string(uri)
                 assert isinstance(made, Storage)  # the synchronous kind
                 storage = made
         self.storage: Storage = storage
@@ -118,8 +118,11 @@ class RateLimiter:
 
         def add(category: str, who: str) -> None:
             hits, seconds = limits[category]
-            out.append(Bucket(category, (self.namespace, action, category, who),
-                              RateLimitItemPerSecond(hits, seconds)))
+            out.append(
+                Bucket(
+                    category, (self.namespace, action, category, who), RateLimitItemPerSecond(hits, seconds)
+                )
+            )
 
         newbie = self.is_newbie(actor)
         if newbie and "ip" in limits:
@@ -153,8 +156,10 @@ class RateLimiter:
         return all([self.strategy.hit(b.item, *b.key) for b in self.buckets(action, actor, ip)])
 
     def remaining(self, action: str, actor: Actor, ip: str) -> dict[str, int]:
-        return {b.category: self.strategy.get_window_stats(b.item, *b.key).remaining
-                for b in self.buckets(action, actor, ip)}
+        return {
+            b.category: self.strategy.get_window_stats(b.item, *b.key).remaining
+            for b in self.buckets(action, actor, ip)
+        }
 
     def reset(self, user_id: int | None = None, ip: str | None = None) -> None:
         """Clear every counter, or those of one user (all categories) and/or one address."""
@@ -181,8 +186,7 @@ class RateLimiter:
         categories += list(actor.groups)
         out: dict[str, dict[str, dict[str, int]]] = {}
         for action, limits in self.config.items():
-            shown = {c: {"hits": limits[c][0], "seconds": limits[c][1]}
-                     for c in categories if c in limits}
+            shown = {c: {"hits": limits[c][0], "seconds": limits[c][1]} for c in categories if c in limits}
             if shown:
                 out[action] = shown
         return out

@@ -18,7 +18,8 @@ from wikipost.db import Database
 from wikipost.db.schema.ratelimits import ratelimit_entries as entries
 
 _COUNT = select(func.count(), func.min(entries.c.atime)).where(
-    entries.c.key == bindparam("key"), entries.c.atime >= bindparam("since"))
+    entries.c.key == bindparam("key"), entries.c.atime >= bindparam("since")
+)
 _INSERT = insert(entries)
 _CLEAR = delete(entries).where(entries.c.key == bindparam("key"))
 # PostgreSQL writers do not exclude each other: serialise the count-then-insert per key.

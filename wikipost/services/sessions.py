@@ -124,8 +124,9 @@ class SessionService:
         if not uid_text.isdigit() or not token or len(token) > 64:
             return Session()
         with self.db.read() as conn:
-            stored = conn.execute(select(users_table.c.remember_token_hash)
-                                  .where(users_table.c.id == int(uid_text))).scalar()
+            stored = conn.execute(
+                select(users_table.c.remember_token_hash).where(users_table.c.id == int(uid_text))
+            ).scalar()
         wanted = hashlib.sha256(token.encode()).hexdigest()
         if not stored or not hmac.compare_digest(str(stored), wanted):
             return Session()

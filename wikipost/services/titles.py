@@ -12,17 +12,20 @@ from dataclasses import dataclass, field
 
 from wikipost.namespaces import MAIN, MEDIA, SPECIAL, TALK, USER, USER_TALK, Namespaces
 
-INTERWIKI_PREFIXES = frozenset("""
+INTERWIKI_PREFIXES = frozenset(
+    """
 acronym advogato arxiv c2find cache commons dictionary doi drumcorpswiki dwjwiki elibre
 emacswiki foldoc foxwiki freebsdman gentoo-wiki google googlegroups hammondwiki hrwiki imdb
 kmwiki linuxwiki lojban lqwiki meatball mediawikiwiki memoryalpha metawiki metawikimedia
 mozillawiki mw oeis openwiki pmid pythoninfo rfc s23wiki seattlewireless senseislibrary
 shoutwiki squeak tmbw tmnet theopedia twiki uncyclopedia unreal usemod wiki wikia wikibooks
 wikidata wikif1 wikihow wikinfo wikimedia wikinews wikipedia wikiquote wikisource wikispecies
-wikiversity wikivoyage wikt wiktionary""".split())
+wikiversity wikivoyage wikt wiktionary""".split()
+)
 
 # Special pages a stock 1.39 knows (enough to tell "special" from "special + missing").
-SPECIAL_PAGES = frozenset("""
+SPECIAL_PAGES = frozenset(
+    """
 Version RecentChanges Watchlist Contributions Userlogin Userlogout CreateAccount Preferences
 Search Random AllPages PrefixIndex Categories Log ListUsers EmailUser MassMessage
 SpecialPages Statistics Upload BlockList Block Unblock UserRights Export Import MovePage
@@ -32,7 +35,8 @@ ChangeEmail ChangePassword ResetPassword Confirmemail Invalidateemail Diff Perma
 PageInfo Blankpage ExpandTemplates ComparePages ProtectedPages ProtectedTitles Shortpages
 Longpages Uncategorizedpages Wantedpages Lonelypages Deadendpages ListRedirects
 DoubleRedirects BrokenRedirects CreateMassMessageList EditMassMessageList Allmessages
-""".split())
+""".split()
+)
 
 REASONS = {
     "title-invalid-empty": "The requested page title is empty or contains only the name of a namespace.",
@@ -121,8 +125,7 @@ class Title:
         return self if self.namespace < 0 else self._in(self.namespace & ~1)
 
     def with_fragment(self, fragment: str) -> Title:
-        return Title(self.namespace, self.dbkey, self.ns_text, fragment, self.interwiki,
-                     self.namespaces)
+        return Title(self.namespace, self.dbkey, self.ns_text, fragment, self.interwiki, self.namespaces)
 
     def __str__(self) -> str:
         return self.prefixed_text
@@ -191,8 +194,10 @@ class TitleParser:
                 dbkey, namespace = rest, ns
                 if ns == TALK:
                     inner = _PREFIX.match(rest)
-                    if inner and (self.namespaces.find(inner.group(1)) is not None
-                                  or inner.group(1).lower() in INTERWIKI_PREFIXES):
+                    if inner and (
+                        self.namespaces.find(inner.group(1)) is not None
+                        or inner.group(1).lower() in INTERWIKI_PREFIXES
+                    ):
                         raise InvalidTitle("title-invalid-talk-namespace", original)
             elif prefix.lower() in INTERWIKI_PREFIXES:
                 interwiki = prefix.lower()
@@ -206,8 +211,11 @@ class TitleParser:
         if bad:
             raise InvalidTitle("title-invalid-characters", original, bad.group(0))
         if "." in dbkey and (
-            dbkey in (".", "..") or dbkey.startswith(("./", "../")) or "/./" in dbkey
-            or "/../" in dbkey or dbkey.endswith(("/.", "/.."))
+            dbkey in (".", "..")
+            or dbkey.startswith(("./", "../"))
+            or "/./" in dbkey
+            or "/../" in dbkey
+            or dbkey.endswith(("/.", "/.."))
         ):
             raise InvalidTitle("title-invalid-relative", original)
         if "~~~" in dbkey:

@@ -69,8 +69,9 @@ class TokenService:
         match = _TOKEN.match(value)
         return int(match.group(2), 16) if match else None
 
-    def check(self, session: Session, actor: Actor, token_type: str, value: str,
-              max_age: int | None = None) -> bool:
+    def check(
+        self, session: Session, actor: Actor, token_type: str, value: str, max_age: int | None = None
+    ) -> bool:
         """Token::match: the HMAC for the token's own timestamp, optionally not older than
         ``max_age`` seconds (only action=checktoken asks for an age)."""
         key, salt = TOKEN_TYPES[token_type]

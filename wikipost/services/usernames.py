@@ -20,11 +20,29 @@ _SPACES = re.compile(r"[ _\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 MAX_NAME_BYTES = 255
 
 # Namespace prefixes that would turn a name into a title outside the User namespace.
-_NAMESPACE_PREFIXES = frozenset({
-    "media", "special", "talk", "user talk", "project", "project talk", "file", "file talk",
-    "image", "image talk", "mediawiki", "mediawiki talk", "template", "template talk", "help",
-    "help talk", "category", "category talk", "user",
-})
+_NAMESPACE_PREFIXES = frozenset(
+    {
+        "media",
+        "special",
+        "talk",
+        "user talk",
+        "project",
+        "project talk",
+        "file",
+        "file talk",
+        "image",
+        "image talk",
+        "mediawiki",
+        "mediawiki talk",
+        "template",
+        "template talk",
+        "help",
+        "help talk",
+        "category",
+        "category talk",
+        "user",
+    }
+)
 
 
 def is_ip(name: str) -> bool:

@@ -13,6 +13,7 @@ import json
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
@@ -73,7 +74,8 @@ _USER_BY_ID = select(users).where(users.c.id == bindparam("id"))
 _USER_BY_NAME = select(users).where(users.c.name == bindparam("name"))
 _GROUPS_OF = select(user_groups.c.group_name).where(user_groups.c.user_id == bindparam("id"))
 _GRANTS_OF = select(bot_passwords.c.grants).where(
-    bot_passwords.c.user_id == bindparam("id"), bot_passwords.c.app_id == bindparam("app"))
+    bot_passwords.c.user_id == bindparam("id"), bot_passwords.c.app_id == bindparam("app")
+)
 
 
 class UserService:
@@ -90,12 +92,19 @@ class UserService:
 
     # --- lookups ----------------------------------------------------------------------------
 
-    def _record(self, conn: Connection, row: object) -> UserRecord:
-        uid = row.id  # type: ignore[attr-defined]
+    def _record(self, conn: Connection, row: Any) -> UserRecord:
+        uid = row.id
         groups = conn.execute(_GROUPS_OF, {"id": uid}).scalars().all()
-        return UserRecord(uid, row.name, row.email, row.email_authenticated,  # type: ignore[attr-defined]
-                          row.registration, row.editcount, tuple(sorted(groups)),  # type: ignore[attr-defined]
-                          bool(row.is_system))  # type: ignore[attr-defined]
+        return UserRecord(
+            uid,
+            row.name,
+            row.email,
+            row.email_authenticated,
+            row.registration,
+            row.editcount,
+            tuple(sorted(groups)),
+            bool(row.is_system),
+        )
 
     def get_by_id(self, user_id: int) -> UserRecord | None:
         with self.db.read() as conn:
@@ -124,9 +133,18 @@ class UserService:
         with self.db.read() as conn:
             return len(conn.execute(select(users.c.id).limit(1)).all())
 
-    def list_users(self, *, start: str | None = None, end: str | None = None, prefix: str | None = None,
-                   descending: bool = False, groups: Iterable[str] = (), exclude_groups: Iterable[str] = (),
-                   with_edits_only: bool = False, limit: int = 10) -> list[UserRecord]:
+    def list_users(
+        self,
+        *,
+        start: str | None = None,
+        end: str | None = None,
+        prefix: str | None = None,
+        descending: bool = False,
+        groups: Iterable[str] = (),
+        exclude_groups: Iterable[str] = (),
+        with_edits_only: bool = False,
+        limit: int = 10,
+    ) -> list[UserRecord]:
         """Users by name (list=allusers); ``limit`` rows at most."""
         query = select(users)
         if start is not None:
@@ -138,12 +156,14 @@ class UserService:
             query = query.where(users.c.name.like(escaped + "%", escape="\\"))
         wanted = [g for g in groups if g not in ("*", "user", "autoconfirmed")]
         if wanted:
-            query = query.where(users.c.id.in_(
-                select(user_groups.c.user_id).where(user_groups.c.group_name.in_(wanted))))
+            query = query.where(
+                users.c.id.in_(select(user_groups.c.user_id).where(user_groups.c.group_name.in_(wanted)))
+            )
         excluded = list(exclude_groups)
         if excluded:
-            query = query.where(users.c.id.not_in(
-                select(user_groups.c.user_id).where(user_groups.c.group_name.in_(excluded))))
+            query = query.where(
+                users.c.id.not_in(select(user_groups.c.user_id).where(user_groups.c.group_name.in_(excluded)))
+            )
         if with_edits_only:
             query = query.where(users.c.editcount > 0)
         query = query.order_by(users.c.name.desc() if descending else users.c.name).limit(limit)
@@ -180,14 +200,22 @@ class UserService:
         )
         return ("*", "user", "autoconfirmed") if autoconfirmed else ("*", "user")
 
-    def actor_for(self, user: UserRecord, grants: frozenset[str] | None = None,
-                  bot_app: str | None = None) -> Actor:
+    def actor_for(
+        self, user: UserRecord, grants: frozenset[str] | None = None, bot_app: str | None = None
+    ) -> Actor:
         implicit = self.implicit_groups(user)
         rights = self.rights_of_groups(user.groups + implicit)
         if grants is not None:
             rights = rights & rights_for_grants(grants)
-        return Actor(id=user.id, name=user.name, groups=user.groups, implicit_groups=implicit,
-                     rights=rights, bot_app=bot_app, grants=grants)
+        return Actor(
+            id=user.id,
+            name=user.name,
+            groups=user.groups,
+            implicit_groups=implicit,
+            rights=rights,
+            bot_app=bot_app,
+            grants=grants,
+        )
 
     def actor_for_session(self, session: Session, ip: str) -> Actor:
         if not session.user_id:
@@ -258,8 +286,9 @@ class UserService:
 
     def set_password(self, user_id: int, password: str) -> None:
         with self.db.write() as conn:
-            conn.execute(update(users).where(users.c.id == user_id)
-                         .values(password_hash=hash_password(password)))
+            conn.execute(
+                update(users).where(users.c.id == user_id).values(password_hash=hash_password(password))
+            )
 
     def password_hash(self, user_id: int) -> str | None:
         with self.db.read() as conn:
@@ -275,26 +304,32 @@ class UserService:
     def set_email(self, user_id: int, email: str, *, confirmed: bool = False) -> None:
         now = int(self.clock.now())
         with self.db.write() as conn:
-            conn.execute(update(users).where(users.c.id == user_id).values(
-                email=email, email_authenticated=now if (email and confirmed) else None))
+            conn.execute(
+                update(users)
+                .where(users.c.id == user_id)
+                .values(email=email, email_authenticated=now if (email and confirmed) else None)
+            )
 
     def confirm_email(self, user_id: int) -> None:
         with self.db.write() as conn:
-            conn.execute(update(users).where(users.c.id == user_id)
-                         .values(email_authenticated=int(self.clock.now())))
+            conn.execute(
+                update(users).where(users.c.id == user_id).values(email_authenticated=int(self.clock.now()))
+            )
 
     def add_groups(self, user_id: int, groups: Iterable[str]) -> None:
         with self.db.write() as conn:
-            have = set(conn.execute(select(user_groups.c.group_name)
-                                    .where(user_groups.c.user_id == user_id)).scalars())
+            have = set(
+                conn.execute(
+                    select(user_groups.c.group_name).where(user_groups.c.user_id == user_id)
+                ).scalars()
+            )
             for group in dict.fromkeys(groups):
                 if group not in have:
                     conn.execute(insert(user_groups).values(user_id=user_id, group_name=group))
 
     def increment_editcount(self, conn: Connection, user_id: int, by: int = 1) -> None:
         """Inside the caller's write transaction (an edit)."""
-        conn.execute(update(users).where(users.c.id == user_id)
-                     .values(editcount=users.c.editcount + by))
+        conn.execute(update(users).where(users.c.id == user_id).values(editcount=users.c.editcount + by))
 
     # --- talk-page notification (uiprop=hasmsg) ----------------------------------------------
 
@@ -316,8 +351,11 @@ class UserService:
     def new_remember_token(self, user_id: int) -> str:
         token = secrets.token_hex(16)
         with self.db.write() as conn:
-            conn.execute(update(users).where(users.c.id == user_id).values(
-                remember_token_hash=hashlib.sha256(token.encode()).hexdigest()))
+            conn.execute(
+                update(users)
+                .where(users.c.id == user_id)
+                .values(remember_token_hash=hashlib.sha256(token.encode()).hexdigest())
+            )
         return token
 
     def check_remember_token(self, user_id: int, token: str) -> bool:
@@ -335,8 +373,9 @@ class UserService:
     def stored_options(self, user_id: int) -> dict[str, str]:
         """Only the preferences the user has set (differing from the defaults)."""
         with self.db.read() as conn:
-            rows = conn.execute(select(user_options.c.name, user_options.c.value)
-                                .where(user_options.c.user_id == user_id)).all()
+            rows = conn.execute(
+                select(user_options.c.name, user_options.c.value).where(user_options.c.user_id == user_id)
+            ).all()
         return {r.name: r.value for r in rows}
 
     def get_options(self, user_id: int) -> dict[str, str]:
@@ -346,8 +385,9 @@ class UserService:
     def set_option(self, user_id: int, name: str, value: str | None) -> None:
         """Store a preference; None (or the default value) resets it."""
         with self.db.write() as conn:
-            conn.execute(delete(user_options).where(user_options.c.user_id == user_id,
-                                                    user_options.c.name == name))
+            conn.execute(
+                delete(user_options).where(user_options.c.user_id == user_id, user_options.c.name == name)
+            )
             if value is not None and value != DEFAULT_OPTIONS.get(name):
                 conn.execute(insert(user_options).values(user_id=user_id, name=name, value=value))
 
@@ -380,9 +420,19 @@ class UserService:
             return None
         if row.expiry is not None and row.expiry <= self.clock.now():
             return None
-        return Block(row.id, row.user_id, row.by_user_id, row.by_name, row.reason, row.timestamp,
-                     row.expiry, bool(row.sitewide), bool(row.block_email), bool(row.create_account),
-                     bool(row.allow_usertalk))
+        return Block(
+            row.id,
+            row.user_id,
+            row.by_user_id,
+            row.by_name,
+            row.reason,
+            row.timestamp,
+            row.expiry,
+            bool(row.sitewide),
+            bool(row.block_email),
+            bool(row.create_account),
+            bool(row.allow_usertalk),
+        )
 
     def block(
         self,
@@ -398,12 +448,20 @@ class UserService:
     ) -> Block:
         with self.db.write() as conn:
             conn.execute(delete(blocks).where(blocks.c.user_id == user_id))
-            conn.execute(insert(blocks).values(
-                user_id=user_id, by_user_id=by.id if by else None, by_name=by.name if by else "",
-                reason=reason, timestamp=int(self.clock.now()), expiry=expiry, sitewide=sitewide,
-                block_email=block_email, create_account=create_account,
-                allow_usertalk=allow_usertalk,
-            ))
+            conn.execute(
+                insert(blocks).values(
+                    user_id=user_id,
+                    by_user_id=by.id if by else None,
+                    by_name=by.name if by else "",
+                    reason=reason,
+                    timestamp=int(self.clock.now()),
+                    expiry=expiry,
+                    sitewide=sitewide,
+                    block_email=block_email,
+                    create_account=create_account,
+                    allow_usertalk=allow_usertalk,
+                )
+            )
         block = self.get_block(user_id)
         assert block is not None
         return block

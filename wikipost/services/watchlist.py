@@ -11,13 +11,21 @@ from wikipost.services.titles import Title
 
 def is_watched(conn: Connection, user_id: int, title: Title) -> bool:
     subject = title.subject_page()
-    return conn.execute(select(watchlist.c.user_id).where(
-        watchlist.c.user_id == user_id, watchlist.c.namespace == subject.namespace,
-        watchlist.c.dbkey == subject.dbkey)).first() is not None
+    return (
+        conn.execute(
+            select(watchlist.c.user_id).where(
+                watchlist.c.user_id == user_id,
+                watchlist.c.namespace == subject.namespace,
+                watchlist.c.dbkey == subject.dbkey,
+            )
+        ).first()
+        is not None
+    )
 
 
-def apply_watch(conn: Connection, actor: Actor, title: Title, mode: str, watch: bool = False,
-                unwatch: bool = False) -> bool:
+def apply_watch(
+    conn: Connection, actor: Actor, title: Title, mode: str, watch: bool = False, unwatch: bool = False
+) -> bool:
     """Apply ``watchlist=`` after an edit; returns whether the page is watched afterwards.
 
     Default preferences (watchdefault, watchcreations) watch every edit of a non-bot user;
@@ -34,13 +42,18 @@ def apply_watch(conn: Connection, actor: Actor, title: Title, mode: str, watch: 
     subject = title.subject_page()
     watched = is_watched(conn, actor.id, title)
     if mode == "watch" and not watched:
-        conn.execute(insert(watchlist).values(user_id=actor.id, namespace=subject.namespace,
-                                              dbkey=subject.dbkey))
+        conn.execute(
+            insert(watchlist).values(user_id=actor.id, namespace=subject.namespace, dbkey=subject.dbkey)
+        )
         return True
     if mode == "unwatch":
         if watched:
-            conn.execute(delete(watchlist).where(
-                watchlist.c.user_id == actor.id, watchlist.c.namespace == subject.namespace,
-                watchlist.c.dbkey == subject.dbkey))
+            conn.execute(
+                delete(watchlist).where(
+                    watchlist.c.user_id == actor.id,
+                    watchlist.c.namespace == subject.namespace,
+                    watchlist.c.dbkey == subject.dbkey,
+                )
+            )
         return False
     return watched or mode == "watch"

@@ -14,8 +14,20 @@ from urllib.parse import unquote
 from wikipost.namespaces import CATEGORY, FILE, MAIN, SPECIAL, TEMPLATE
 from wikipost.services.titles import InvalidTitle, Title, TitleParser
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _NOWIKI = re.compile(r"(<nowiki>.*?</nowiki>|<!--.*?-->|<pre>.*?</pre>)", re.S | re.I)
 _REDIRECT = re.compile(r"^\s*#REDIRECT\s*:?\s*\[\[([^\]|]+)(?:\|[^\]]*)?\]\]", re.I)
 _LINK = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
@@ -46,20 +58,22 @@ def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
-def pre_save_transform(text: str, *, title: Title, user_name: str, anonymous: bool,
-                       now: float) -> str:
+def pre_save_transform(text: str, *, title: Title, user_name: str, anonymous: bool, now: float) -> str:
     """Parser::preSaveTransform for the parts a bot or script meets."""
     text = normalize_newlines(text).rstrip()
     sig = signature(user_name, anonymous)
     date = mw_date(now)
-    magic = {"PAGENAME": title.text, "FULLPAGENAME": title.prefixed_text,
-             "NAMESPACE": title.ns_text, "PAGENAMEE": title.dbkey,
-             "FULLPAGENAMEE": title.prefixed_dbkey}
+    magic = {
+        "PAGENAME": title.text,
+        "FULLPAGENAME": title.prefixed_text,
+        "NAMESPACE": title.ns_text,
+        "PAGENAMEE": title.dbkey,
+        "FULLPAGENAMEE": title.prefixed_dbkey,
+    }
 
     def transform(part: str) -> str:
         part = part.replace("~~~~~", date).replace("~~~~", f"{sig} {date}").replace("~~~", sig)
-        part = re.sub(r"\{\{\s*subst:\s*([A-Z]+)\s*\}\}",
-                      lambda m: magic.get(m.group(1), m.group(0)), part)
+        part = re.sub(r"\{\{\s*subst:\s*([A-Z]+)\s*\}\}", lambda m: magic.get(m.group(1), m.group(0)), part)
         return _PIPE_TRICK.sub(_pipe_trick, part)
 
     return _outside_nowiki(text, transform).rstrip()
@@ -159,8 +173,9 @@ def redirect_target(text: str, titles: TitleParser) -> Title | None:
     return target
 
 
-def expand_templates(text: str, titles: TitleParser, fetch: Callable[[Title], str | None],
-                     depth: int = 0) -> str:
+def expand_templates(
+    text: str, titles: TitleParser, fetch: Callable[[Title], str | None], depth: int = 0
+) -> str:
     """Transclusion enough for category links: ``{{Name}}`` becomes the template's text with
     ``<noinclude>`` parts removed and ``<includeonly>`` kept."""
     if depth > 5 or "{{" not in text:
@@ -252,9 +267,15 @@ def _quote(template: str, text: str, limit: int = 500) -> str:
     return template.format(flat[: max(room, 0)] + "...")
 
 
-def auto_summary(*, old_text: str | None, new_text: str, submitted: str,
-                 old_redirect: Title | None, new_redirect: Title | None,
-                 new_redirect_raw: str | None) -> str:
+def auto_summary(
+    *,
+    old_text: str | None,
+    new_text: str,
+    submitted: str,
+    old_redirect: Title | None,
+    new_redirect: Title | None,
+    new_redirect_raw: str | None,
+) -> str:
     if new_redirect is not None and (old_redirect is None or old_redirect != new_redirect):
         if old_redirect is None:
             return f"Redirected page to [[{new_redirect_raw}]]"

@@ -21,16 +21,16 @@ class CheckToken(ApiModule):
         Param("token", "string", required=True, sensitive=True),
         Param("maxtokenage", "integer"),
     )
-    examples = (
-        ("action=checktoken&type=csrf&token=123ABC", "Test the validity of a csrf token."),
-    )
+    examples = (("action=checktoken&type=csrf&token=123ABC", "Test the validity of a csrf token."),)
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         tokens, token, max_age = ctx.wiki.tokens, params["token"], params["maxtokenage"]
         if token.endswith(" \\"):
-            ctx.warn(self.path(), "checktoken-percentencoding",
-                     'Check that symbols such as "+" in the token are properly percent-encoded in '
-                     "the URL.")
+            ctx.warn(
+                self.path(),
+                "checktoken-percentencoding",
+                'Check that symbols such as "+" in the token are properly percent-encoded in the URL.',
+            )
         res: dict[str, Any] = {}
         if tokens.check(ctx.session, ctx.actor, params["type"], token, max_age=max_age):
             res["result"] = "valid"

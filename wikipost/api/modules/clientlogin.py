@@ -18,7 +18,8 @@ from wikipost.services.login import LoginMessage
 MESSAGE_FORMATS = ("html", "none", "raw", "wikitext")
 CANNOT_CHANGE_USER = LoginMessage(
     "cannotloginnow-text",
-    "Login is not possible when using MediaWiki\\Session\\BotPasswordSessionProvider sessions.")
+    "Login is not possible when using MediaWiki\\Session\\BotPasswordSessionProvider sessions.",
+)
 
 
 class ClientLogin(ApiModule):
@@ -39,14 +40,19 @@ class ClientLogin(ApiModule):
         Param("continue", "boolean"),
     )
     examples = (
-        ("action=clientlogin&username=Example&password=ExamplePassword&"
-         "loginreturnurl=http://example.org/&logintoken=123ABC", "Start the process of logging in."),
+        (
+            "action=clientlogin&username=Example&password=ExamplePassword&"
+            "loginreturnurl=http://example.org/&logintoken=123ABC",
+            "Start the process of logging in.",
+        ),
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         if not params["continue"] and params["returnurl"] is None:
-            raise ApiError("missingparam", 'At least one of the parameters "logincontinue" and '
-                           '"loginreturnurl" is required.')
+            raise ApiError(
+                "missingparam",
+                'At least one of the parameters "logincontinue" and "loginreturnurl" is required.',
+            )
         request, wiki = ctx.request, ctx.wiki
         # AuthManager's own fields are not prefixed and not declared (templated by providers).
         username = request.get("username")
@@ -56,10 +62,15 @@ class ClientLogin(ApiModule):
         out: dict[str, Any] = {}
         ctx.result["clientlogin"] = out
         if params["continue"]:
-            self._fail(out, params, LoginMessage(
-                "authmanager-authn-not-in-progress",
-                "Authentication is not in progress or session data has been lost. Please start "
-                "again from the beginning."))
+            self._fail(
+                out,
+                params,
+                LoginMessage(
+                    "authmanager-authn-not-in-progress",
+                    "Authentication is not in progress or session data has been lost. Please start "
+                    "again from the beginning.",
+                ),
+            )
             return
         if ctx.session.bot_app:
             self._fail(out, params, CANNOT_CHANGE_USER)

@@ -39,8 +39,7 @@ class Delete(ApiModule):
                     raise ApiError("nosuchpageid", f"There is no page with ID {p['pageid']}.")
             else:
                 if p["title"] is None:
-                    raise ApiError("missingparam",
-                                   'One of the parameters "title" and "pageid" is required.')
+                    raise ApiError("missingparam", 'One of the parameters "title" and "pageid" is required.')
                 try:
                     title = wiki.titles.parse(p["title"])
                 except InvalidTitle:
@@ -54,7 +53,7 @@ class Delete(ApiModule):
             if reason is None:
                 text = wiki.pages.get_text(conn, page)
                 reason = f'content was: "{text[:150]}"' if text else "content was empty"
-            log_id = wiki.protection.delete(conn, page=page, actor=ctx.actor, reason=reason,
-                                            tags=list(p["tags"] or []))
-        ctx.result["delete"] = {"title": page.title.prefixed_text, "reason": reason,
-                                "logid": log_id}
+            log_id = wiki.protection.delete(
+                conn, page=page, actor=ctx.actor, reason=reason, tags=list(p["tags"] or [])
+            )
+        ctx.result["delete"] = {"title": page.title.prefixed_text, "reason": reason, "logid": log_id}

@@ -27,24 +27,34 @@ class EditMassMessageList(ApiModule):
     token = "csrf"
     params = (
         Param("spamlist", "string", required=True, help="Title of the delivery list to update."),
-        Param("description", "string",
-              help="New description for the list, which is parsed as wikitext."),
-        Param("add", "string", multi=True,
-              help="Titles to add to the list, each with an optional site (Title@site)."),
+        Param("description", "string", help="New description for the list, which is parsed as wikitext."),
+        Param(
+            "add",
+            "string",
+            multi=True,
+            help="Titles to add to the list, each with an optional site (Title@site).",
+        ),
         Param("remove", "string", multi=True, help="Titles to remove from the list."),
     )
     examples = (
-        ("action=editmassmessagelist&spamlist=Example&add=Foo|Bar@wiki.example.org&token=TOKEN",
-         "Add [[Foo]] and [[wiki.example.org:Bar|Bar]] to the delivery list [[Example]]."),
-        ("action=editmassmessagelist&spamlist=Example&remove=Foo&token=TOKEN",
-         "Remove [[Foo]] from the delivery list [[Example]]."),
+        (
+            "action=editmassmessagelist&spamlist=Example&add=Foo|Bar@wiki.example.org&token=TOKEN",
+            "Add [[Foo]] and [[wiki.example.org:Bar|Bar]] to the delivery list [[Example]].",
+        ),
+        (
+            "action=editmassmessagelist&spamlist=Example&remove=Foo&token=TOKEN",
+            "Remove [[Foo]] from the delivery list [[Example]].",
+        ),
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         add, remove, description = params["add"], params["remove"], params["description"]
         if add is None and remove is None and description is None:
-            raise ApiError("missingparam", 'At least one of the parameters "add", "remove" and '
-                           '"description" is required.', key="apierror-missingparam-at-least-one-of")
+            raise ApiError(
+                "missingparam",
+                'At least one of the parameters "add", "remove" and "description" is required.',
+                key="apierror-missingparam-at-least-one-of",
+            )
         wiki = ctx.wiki
         sites = wiki.massmessage.sites
         invalid = ApiError("invalidspamlist", "The specified spamlist is invalid.")
@@ -57,8 +67,9 @@ class EditMassMessageList(ApiModule):
                 data = lists.parse_list_text(wiki.pages.get_text(conn, page), wiki.titles)
             except lists.ListContentError:
                 raise invalid from None
-            change = lists.apply_list_edit(data, add=add, remove=remove, description=description,
-                                           titles=wiki.titles, sites=sites)
+            change = lists.apply_list_edit(
+                data, add=add, remove=remove, description=description, titles=wiki.titles, sites=sites
+            )
             if change.needs_edit:
                 errors = wiki.protection.edit_errors(conn, ctx.actor, page.title, page)
                 if errors:
@@ -66,9 +77,14 @@ class EditMassMessageList(ApiModule):
                 # The internal action=edit counts against $wgRateLimits['edit'] like any edit.
                 if not wiki.ratelimiter.hit("edit", ctx.actor, ctx.request.client_ip):
                     raise ApiError("ratelimited", RATELIMITED_TEXT)
-                wiki.pages.save(conn, title=page.title, actor=ctx.actor,
-                                text=lists.serialize_list(change.new_data),
-                                summary=lists.edit_summary(change), page=page)
+                wiki.pages.save(
+                    conn,
+                    title=page.title,
+                    actor=ctx.actor,
+                    text=lists.serialize_list(change.new_data),
+                    summary=lists.edit_summary(change),
+                    page=page,
+                )
             ctx.result["editmassmessagelist"] = _result(conn, wiki, change, add, remove)
 
 

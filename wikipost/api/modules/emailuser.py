@@ -27,15 +27,21 @@ class EmailUser(ApiModule):
         Param("ccme", "boolean", help="Send a copy of this mail to me."),
     )
     examples = (
-        ("action=emailuser&target=WikiSysop&text=Content&token=123ABC",
-         "Send an email to the user WikiSysop with the text Content."),
+        (
+            "action=emailuser&target=WikiSysop&text=Content&token=123ABC",
+            "Send an email to the user WikiSysop with the text Content.",
+        ),
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         try:
             outcome = ctx.wiki.emailuser.send(
-                ctx.actor, ctx.request.client_ip, params["target"], params["subject"],
-                params["text"], bool(params["ccme"]),
+                ctx.actor,
+                ctx.request.client_ip,
+                params["target"],
+                params["subject"],
+                params["text"],
+                bool(params["ccme"]),
             )
         except EmailUserError as err:
             raise ApiError(err.code, err.text) from None
@@ -43,16 +49,19 @@ class EmailUser(ApiModule):
         if outcome.errors:
             if ctx.errorformat == "bc":
                 result["warnings"] = ResultList([], "warning")
-            result["errors"] = ResultList([_error(e, ctx.errorformat) for e in outcome.errors],
-                                          "error")
+            result["errors"] = ResultList([_error(e, ctx.errorformat) for e in outcome.errors], "error")
         ctx.result["emailuser"] = result
 
 
 def _error(err: DeliveryError, errorformat: str) -> dict[str, Any]:
     """A transport failure as 1.39 lists it (Status::getErrorsArray / formatted messages)."""
     if errorformat == "bc":
-        return {"message": "pear-mail-error", "params": ResultList([err.reason], "param"),
-                "code": "pear-mail-error", "type": "error"}
+        return {
+            "message": "pear-mail-error",
+            "params": ResultList([err.reason], "param"),
+            "code": "pear-mail-error",
+            "type": "error",
+        }
     out: dict[str, Any] = {"code": "pear-mail-error"}
     if errorformat == "raw":
         out.update(key="pear-mail-error", params=ResultList([err.reason], "param"))

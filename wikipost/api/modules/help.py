@@ -27,23 +27,31 @@ FLAG_TEXTS = (
 def _type_text(param: Param, ctx: ApiContext) -> str:
     kind = param.type
     if isinstance(kind, tuple) or kind == "submodule":
-        values = list(kind) if isinstance(kind, tuple) else ctx.registry.names(
-            param.submodule_group or "action")
+        values = (
+            list(kind) if isinstance(kind, tuple) else ctx.registry.names(param.submodule_group or "action")
+        )
         head = "Values (separate with | or alternative)" if param.multi else "One of the following values"
         return f"{head}: " + ", ".join(f"<kbd>{escape(v)}</kbd>" for v in values)
     names = {
         "boolean": "Type: boolean (details: presence means true)",
-        "integer": "Type: integer", "limit": "Type: integer or <kbd>max</kbd>",
-        "user": "Type: user name", "title": "Type: page title", "timestamp": "Type: timestamp",
-        "expiry": "Type: expiry", "namespace": "Type: namespace ID", "password": "Type: password",
-        "text": "Type: text", "string": "",
+        "integer": "Type: integer",
+        "limit": "Type: integer or <kbd>max</kbd>",
+        "user": "Type: user name",
+        "title": "Type: page title",
+        "timestamp": "Type: timestamp",
+        "expiry": "Type: expiry",
+        "namespace": "Type: namespace ID",
+        "password": "Type: password",
+        "text": "Type: text",
+        "string": "",
     }
     text = names.get(str(kind), f"Type: {escape(str(kind))}")
     if param.multi:
         text = (text + ". " if text else "") + (
             "Separate values with | or alternative. Maximum number of values is "
             f"{param.multi_limit} ({param.multi_high_limit} for clients that are allowed higher "
-            "limits).")
+            "limits)."
+        )
     if kind in ("integer", "limit") and (param.min is not None or param.max is not None):
         low = "−∞" if param.min is None else str(param.min)
         high = "∞" if param.max is None else str(param.max)
@@ -57,13 +65,17 @@ def _module_html(doc: ModuleDoc, ctx: ApiContext) -> str:
     api = ctx.wiki.settings.site.api_url
     group = doc.group or "main"
     label = doc.path if group in ("action", "main", "format") else f"{doc.path} ({group}={doc.name})"
-    parts = [f'<div class="apihelp-module" id="{escape(doc.path)}">',
-             f"<h2>{escape(label)}</h2>"]
-    flags = {"deprecated": doc.deprecated, "internal": doc.internal, "read": doc.read,
-             "write": doc.write, "posted": doc.posted}
+    parts = [f'<div class="apihelp-module" id="{escape(doc.path)}">', f"<h2>{escape(label)}</h2>"]
+    flags = {
+        "deprecated": doc.deprecated,
+        "internal": doc.internal,
+        "read": doc.read,
+        "write": doc.write,
+        "posted": doc.posted,
+    }
     notes = [text for key, text in FLAG_TEXTS if flags[key]]
     notes.append(f"Source: {escape(doc.source)}. License: GPL-2.0-or-later.")
-    parts.append("<ul class=\"apihelp-flags\">" + "".join(f"<li>{n}</li>" for n in notes) + "</ul>")
+    parts.append('<ul class="apihelp-flags">' + "".join(f"<li>{n}</li>" for n in notes) + "</ul>")
     if doc.description:
         parts.append(f"<p>{escape(doc.description)}</p>")
     for url in doc.helpurls:
@@ -76,8 +88,10 @@ def _module_html(doc: ModuleDoc, ctx: ApiContext) -> str:
             if param.help:
                 parts.append(f"<dd>{escape(param.help)}</dd>")
             if param.name == "token" and doc.token:
-                parts.append(f"<dd>A &quot;{escape(doc.token)}&quot; token retrieved from "
-                             "action=query&amp;meta=tokens</dd>")
+                parts.append(
+                    f"<dd>A &quot;{escape(doc.token)}&quot; token retrieved from "
+                    "action=query&amp;meta=tokens</dd>"
+                )
             if param.required:
                 parts.append("<dd>This parameter is required.</dd>")
             if param.deprecated:
@@ -94,8 +108,10 @@ def _module_html(doc: ModuleDoc, ctx: ApiContext) -> str:
     if doc.examples:
         parts.append("<h3>Examples</h3><dl>")
         for query, text in doc.examples:
-            parts.append(f"<dt>{escape(text)}</dt>"
-                         f'<dd><a href="{escape(api)}?{escape(query)}">api.php?{escape(query)}</a></dd>')
+            parts.append(
+                f"<dt>{escape(text)}</dt>"
+                f'<dd><a href="{escape(api)}?{escape(query)}">api.php?{escape(query)}</a></dd>'
+            )
         parts.append("</dl>")
     parts.append("</div>")
     return "\n".join(parts)
@@ -124,12 +140,15 @@ class Help(ApiModule):
     helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Main_page",)
     description = "Display help for the specified modules."
     params = (
-        Param("modules", multi=True, default="main",
-              help="Modules to display help for (values of the action and format parameters, "
-                   "or main). Can specify submodules with a +."),
+        Param(
+            "modules",
+            multi=True,
+            default="main",
+            help="Modules to display help for (values of the action and format parameters, "
+            "or main). Can specify submodules with a +.",
+        ),
         Param("submodules", "boolean", help="Include help for submodules of the named module."),
-        Param("recursivesubmodules", "boolean",
-              help="Include help for submodules recursively."),
+        Param("recursivesubmodules", "boolean", help="Include help for submodules recursively."),
         Param("wrap", "boolean", help="Wrap the output in a standard API response structure."),
         Param("toc", "boolean", help="Include a table of contents in the HTML output."),
     )
@@ -159,7 +178,11 @@ class Help(ApiModule):
                 docs += [resolve(registry, p) for p in paths]
         page = help_page(ctx, docs)
         if params["wrap"]:
-            ctx.result["help"] = {"mime": "text/html", "filename": "api-help.html", "help": page,
-                                  "_subelements": ["help"]}
+            ctx.result["help"] = {
+                "mime": "text/html",
+                "filename": "api-help.html",
+                "help": page,
+                "_subelements": ["help"],
+            }
             return
         raise RawOutput(page, "text/html; charset=utf-8")

@@ -10,20 +10,25 @@ from wikipost.api.params import Param
 from wikipost.api.result import content
 from wikipost.services.login import LoginMessage, LoginOutcome
 
-SAME_ORIGIN = LoginMessage("api-login-fail-sameorigin",
-                           "Cannot log in when the same-origin policy is not applied.")
+SAME_ORIGIN = LoginMessage(
+    "api-login-fail-sameorigin", "Cannot log in when the same-origin policy is not applied."
+)
 BAD_SESSION_PROVIDER = LoginMessage(
     "api-login-fail-badsessionprovider",
-    "Cannot log in when using MediaWiki\\Session\\BotPasswordSessionProvider sessions.")
-TOKEN_DEPRECATED = ('Fetching a token via "action=login" is deprecated. Use '
-                    '"action=query&meta=tokens&type=login" instead.')
+    "Cannot log in when using MediaWiki\\Session\\BotPasswordSessionProvider sessions.",
+)
+TOKEN_DEPRECATED = (
+    'Fetching a token via "action=login" is deprecated. Use "action=query&meta=tokens&type=login" instead.'
+)
 MAIN_ACCOUNT_DEPRECATED = (
     'Main-account login via "action=login" is deprecated and may stop working without warning. '
     'To continue login with "action=login", see [[Special:BotPasswords]]. To safely continue '
-    'using main-account login, see "action=clientlogin".')
+    'using main-account login, see "action=clientlogin".'
+)
 MAIN_ACCOUNT_DEPRECATED_NOBOTPW = (
     'Main-account login via "action=login" is deprecated and may stop working without warning. '
-    'To log in, use "action=clientlogin".')
+    'To log in, use "action=clientlogin".'
+)
 
 
 def message_value(ctx: ApiContext, message: LoginMessage) -> Any:
@@ -32,8 +37,7 @@ def message_value(ctx: ApiContext, message: LoginMessage) -> Any:
     if fmt == "bc":
         return message.text
     if fmt in ("plaintext", "wikitext"):
-        return content("text", message.text if fmt == "plaintext" else message.wikitext,
-                       code=message.code)
+        return content("text", message.text if fmt == "plaintext" else message.wikitext, code=message.code)
     if fmt == "html":
         return content("html", message.text, code=message.code)
     if fmt == "raw":
@@ -46,8 +50,10 @@ class Login(ApiModule):
     prefix = "lg"
     classname = "ApiLogin"
     helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Login",)
-    description = ("Log in and get authentication cookies. This action should only be used in "
-                   "combination with Special:BotPasswords.")
+    description = (
+        "Log in and get authentication cookies. This action should only be used in "
+        "combination with Special:BotPasswords."
+    )
     must_be_posted = True
     write = True  # paraminfo says writerights; any caller with writeapi may log in
     read = False
@@ -57,9 +63,7 @@ class Login(ApiModule):
         Param("domain", "string"),
         Param("token", "string", sensitive=True, must_post=True),
     )
-    examples = (
-        ("action=login&lgname=user&lgpassword=password&lgtoken=123ABC", "Log in."),
-    )
+    examples = (("action=login&lgname=user&lgpassword=password&lgtoken=123ABC", "Log in."),)
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         result: dict[str, Any] = {}
@@ -80,9 +84,15 @@ class Login(ApiModule):
             ctx.deprecation(self.path(), TOKEN_DEPRECATED)
             return
         if not had_secret:
-            result.update(result="Failed", reason=message_value(
-                ctx, LoginMessage("sessionlost", "Unable to continue login. Your session most likely "
-                                  "timed out.")))
+            result.update(
+                result="Failed",
+                reason=message_value(
+                    ctx,
+                    LoginMessage(
+                        "sessionlost", "Unable to continue login. Your session most likely timed out."
+                    ),
+                ),
+            )
             return
         if not wiki.tokens.check(session, ctx.actor, "login", sent):
             result["result"] = "WrongToken"
@@ -95,9 +105,12 @@ class Login(ApiModule):
         if outcome is None:
             outcome = wiki.login.main_login(name, password, ip)
             if outcome.ok:
-                ctx.deprecation(self.path(), MAIN_ACCOUNT_DEPRECATED
-                                if wiki.settings.users.enable_bot_passwords
-                                else MAIN_ACCOUNT_DEPRECATED_NOBOTPW)
+                ctx.deprecation(
+                    self.path(),
+                    MAIN_ACCOUNT_DEPRECATED
+                    if wiki.settings.users.enable_bot_passwords
+                    else MAIN_ACCOUNT_DEPRECATED_NOBOTPW,
+                )
         if not outcome.ok or outcome.user is None:
             assert outcome.message is not None
             result.update(result="Failed", reason=message_value(ctx, outcome.message))

@@ -37,24 +37,30 @@ class ManageTags(ApiModule):
                 if known is not None:
                     raise ApiError("tags-create-already-exists", f'The tag "{tag}" already exists.')
                 if not tag or any(c in tag for c in ",|/") or len(tag) > 255:
-                    raise ApiError("tags-create-invalid-chars",
-                                   "Tag names must not contain commas (<code>,</code>), pipes "
-                                   "(<code>|</code>), or slashes (<code>/</code>).")
+                    raise ApiError(
+                        "tags-create-invalid-chars",
+                        "Tag names must not contain commas (<code>,</code>), pipes "
+                        "(<code>|</code>), or slashes (<code>/</code>).",
+                    )
                 wiki.changetags.create(conn, tag)
             else:
                 if known is None:
                     raise ApiError("tags-manage-no-such-tag", f'There is no tag named "{tag}".')
                 if known[1] == "software":
-                    raise ApiError("tags-manage-blocked",
-                                   f'The tag "{tag}" cannot be managed manually.')
+                    raise ApiError("tags-manage-blocked", f'The tag "{tag}" cannot be managed manually.')
                 if op == "delete":
                     wiki.changetags.set_active(conn, tag, False)
                 else:
                     wiki.changetags.set_active(conn, tag, op == "activate")
             special = wiki.titles.parse("Special:Tags")
-            log_id = wiki.pages.logs.log(conn, type="managetags", action=op, actor=ctx.actor,
-                                         title=special, comment=p["reason"],
-                                         params={"tag": tag, "count": 0},
-                                         tags=list(p["tags"] or []))
-        ctx.result["managetags"] = {"operation": op, "tag": tag, "success": True,
-                                    "logid": log_id}
+            log_id = wiki.pages.logs.log(
+                conn,
+                type="managetags",
+                action=op,
+                actor=ctx.actor,
+                title=special,
+                comment=p["reason"],
+                params={"tag": tag, "count": 0},
+                tags=list(p["tags"] or []),
+            )
+        ctx.result["managetags"] = {"operation": op, "tag": tag, "success": True, "logid": log_id}

@@ -24,27 +24,35 @@ class MassMessage(ApiModule):
     write = True
     token = "csrf"
     rights = ("massmessage",)
-    rights_error = ("permissiondenied",
-                    "You don't have permission to send a message to multiple users at once.")
+    rights_error = (
+        "permissiondenied",
+        "You don't have permission to send a message to multiple users at once.",
+    )
     params = (
-        Param("spamlist", "string", required=True,
-              help="Page containing list of pages to leave a message on."),
+        Param(
+            "spamlist", "string", required=True, help="Page containing list of pages to leave a message on."
+        ),
         Param("subject", "string", required=True, help="Subject line of the message."),
         Param("message", "string", help="Message body text."),
         Param("page-message", "string", help="Page to be sent as message."),
     )
     examples = (
-        ("action=massmessage&spamlist=Signpost%20Spamlist&subject=New%20Signpost"
-         "&message=Please%20read%20it&token=TOKEN",
-         "Send a message to the list at [[Signpost Spamlist]] with the subject \"New Signpost\"."),
+        (
+            "action=massmessage&spamlist=Signpost%20Spamlist&subject=New%20Signpost"
+            "&message=Please%20read%20it&token=TOKEN",
+            'Send a message to the list at [[Signpost Spamlist]] with the subject "New Signpost".',
+        ),
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         if params["message"] is None and params["page-message"] is None:
-            raise ApiError("missingparam",
-                           'At least one of the parameters "message" and "page-message" is required.',
-                           key="apierror-missingparam-at-least-one-of")
-        request = SendRequest(params["spamlist"], params["subject"], params["message"],
-                              params["page-message"])
+            raise ApiError(
+                "missingparam",
+                'At least one of the parameters "message" and "page-message" is required.',
+                key="apierror-missingparam-at-least-one-of",
+            )
+        request = SendRequest(
+            params["spamlist"], params["subject"], params["message"], params["page-message"]
+        )
         _send_id, count = ctx.wiki.massmessage.submit(ctx.actor, request)
         ctx.result["massmessage"] = {"result": "success", "count": count}

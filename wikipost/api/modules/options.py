@@ -15,8 +15,15 @@ from wikipost.api.module import ApiModule
 from wikipost.api.params import Param
 from wikipost.services.users import DEFAULT_OPTIONS
 
-RESET_KINDS = ("all", "registered", "registered-checkmatrix", "registered-multiselect", "special",
-               "unused", "userjs")
+RESET_KINDS = (
+    "all",
+    "registered",
+    "registered-checkmatrix",
+    "registered-multiselect",
+    "special",
+    "unused",
+    "userjs",
+)
 
 
 def stored_blacklist(ctx: ApiContext, value: str) -> str:
@@ -44,8 +51,10 @@ class Options(ApiModule):
     )
     examples = (
         ("action=options&reset=&token=123ABC", "Reset all preferences."),
-        ("action=options&change=skin=vector|hideminor=1&token=123ABC",
-         "Change skin and hideminor preferences."),
+        (
+            "action=options&change=skin=vector|hideminor=1&token=123ABC",
+            "Change skin and hideminor preferences.",
+        ),
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
@@ -73,7 +82,10 @@ class Options(ApiModule):
                     value = stored_blacklist(ctx, value)
                 users.set_option(actor.id, key, value)
             else:
-                reason = "not a valid preference." if not key.startswith("userjs-") \
+                reason = (
+                    "not a valid preference."
+                    if not key.startswith("userjs-")
                     else "key too long (no more than 255 bytes allowed)."
+                )
                 ctx.warn(self.path(), "validationfailed", f'Validation error for "{key}": {reason}')
         ctx.result["options"] = "success"

@@ -23,9 +23,14 @@ MAIN_HELPURLS = (
     "https://www.mediawiki.org/wiki/Special:MyLanguage/API:Quick_start_guide",
 )
 FORMAT_CLASSES = {
-    "json": "ApiFormatJson", "jsonfm": "ApiFormatJson", "none": "ApiFormatNone",
-    "php": "ApiFormatPhp", "phpfm": "ApiFormatPhp", "rawfm": "ApiFormatJson",
-    "xml": "ApiFormatXml", "xmlfm": "ApiFormatXml",
+    "json": "ApiFormatJson",
+    "jsonfm": "ApiFormatJson",
+    "none": "ApiFormatNone",
+    "php": "ApiFormatPhp",
+    "phpfm": "ApiFormatPhp",
+    "rawfm": "ApiFormatJson",
+    "xml": "ApiFormatXml",
+    "xmlfm": "ApiFormatXml",
 }
 PAGESET_PARAMS = ("titles", "pageids", "revids", "generator", "redirects", "converttitles")
 
@@ -54,11 +59,21 @@ class ModuleDoc:
     @classmethod
     def of(cls, module: type[ApiModule]) -> ModuleDoc:
         return cls(
-            name=module.name, classname=module.classname or module.__name__, path=module.path(),
-            group=module.group, prefix=module.prefix, source=module.source,
-            description=module.description, read=module.read, write=module.write,
-            posted=module.posted(), deprecated=module.deprecated, internal=module.internal,
-            helpurls=module.helpurls, examples=module.examples, params=module.all_params(),
+            name=module.name,
+            classname=module.classname or module.__name__,
+            path=module.path(),
+            group=module.group,
+            prefix=module.prefix,
+            source=module.source,
+            description=module.description,
+            read=module.read,
+            write=module.write,
+            posted=module.posted(),
+            deprecated=module.deprecated,
+            internal=module.internal,
+            helpurls=module.helpurls,
+            examples=module.examples,
+            params=module.all_params(),
             token=module.token,
         )
 
@@ -71,14 +86,26 @@ def main_doc(registry: Registry) -> ModuleDoc:
     from wikipost.api.main import main_params
 
     return ModuleDoc(
-        name="main", classname="ApiMain", path="main", group=None, prefix="", source="MediaWiki",
+        name="main",
+        classname="ApiMain",
+        path="main",
+        group=None,
+        prefix="",
+        source="MediaWiki",
         description="Main module of the Action API: the action= and format= parameters pick the "
-                    "module that runs and the printer of the result.",
-        read=True, write=False, posted=False, deprecated=False, internal=False,
+        "module that runs and the printer of the result.",
+        read=True,
+        write=False,
+        posted=False,
+        deprecated=False,
+        internal=False,
         helpurls=MAIN_HELPURLS,
-        examples=(("action=help", "Help for the main module."),
-                  ("action=help&recursivesubmodules=1", "All help in one page.")),
-        params=main_params(registry), token=None,
+        examples=(
+            ("action=help", "Help for the main module."),
+            ("action=help&recursivesubmodules=1", "All help in one page."),
+        ),
+        params=main_params(registry),
+        token=None,
     )
 
 
@@ -87,14 +114,30 @@ def format_doc(name: str) -> ModuleDoc:
 
     base = name[:-2] if name.endswith("fm") else name
     return ModuleDoc(
-        name=name, classname=FORMAT_CLASSES[name], path=name, group="format", prefix="",
+        name=name,
+        classname=FORMAT_CLASSES[name],
+        path=name,
+        group="format",
+        prefix="",
         source="MediaWiki",
-        description=(f"Output data in {base.upper()} format"
-                     + (" (pretty-print in HTML)." if name.endswith("fm") else ".")),
-        read=True, write=False, posted=False, deprecated=False, internal=False, helpurls=(),
-        examples=((f"action=query&meta=siteinfo&siprop=namespaces&format={name}",
-                   "Return the namespace list formatted."),),
-        params=FORMAT_PARAMS[name], token=None,
+        description=(
+            f"Output data in {base.upper()} format"
+            + (" (pretty-print in HTML)." if name.endswith("fm") else ".")
+        ),
+        read=True,
+        write=False,
+        posted=False,
+        deprecated=False,
+        internal=False,
+        helpurls=(),
+        examples=(
+            (
+                f"action=query&meta=siteinfo&siprop=namespaces&format={name}",
+                "Return the namespace list formatted.",
+            ),
+        ),
+        params=FORMAT_PARAMS[name],
+        token=None,
     )
 
 
@@ -155,24 +198,31 @@ def describe(doc: ModuleDoc, ctx: ApiContext, helpformat: str) -> dict[str, Any]
     out["licenselink"] = f"{settings.index_url}/Special:Version/License/{doc.source}"
     if helpformat != "none":
         out["description"] = doc.description
-    for flag, on in (("deprecated", doc.deprecated), ("internal", doc.internal),
-                     ("readrights", doc.read), ("writerights", doc.write),
-                     ("mustbeposted", doc.posted)):
+    for flag, on in (
+        ("deprecated", doc.deprecated),
+        ("internal", doc.internal),
+        ("readrights", doc.read),
+        ("writerights", doc.write),
+        ("mustbeposted", doc.posted),
+    ):
         if on:
             out[flag] = True
     out["helpurls"] = ResultList(doc.helpurls, "helpurl")
     if helpformat != "none":
-        out["examples"] = ResultList(
-            [{"query": q, "description": d} for q, d in doc.examples], "example")
+        out["examples"] = ResultList([{"query": q, "description": d} for q, d in doc.examples], "example")
     high = ctx.actor.has_right("apihighlimits")
     parameters = []
     for index, param in enumerate(doc.params, start=1):
-        item = param_info(param, index, registry=ctx.registry,
-                          submodule_prefix=doc.submodule_prefix, high_limits=high,
-                          token_type=doc.token)
+        item = param_info(
+            param,
+            index,
+            registry=ctx.registry,
+            submodule_prefix=doc.submodule_prefix,
+            high_limits=high,
+            token_type=doc.token,
+        )
         if helpformat != "none" and param.help:
-            item = {"index": item.pop("index"), "name": item.pop("name"),
-                    "description": param.help, **item}
+            item = {"index": item.pop("index"), "name": item.pop("name"), "description": param.help, **item}
         parameters.append(item)
     out["parameters"] = ResultList(parameters, "param")
     out["templatedparameters"] = ResultList([], "param")
@@ -186,23 +236,48 @@ class ParamInfo(ApiModule):
     helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Parameter_information",)
     description = "Obtain information about API modules."
     params = (
-        Param("modules", multi=True,
-              help="List of module paths (values of action= and format=, or main); query "
-                   "submodules as query+name; name+* and name+** for all submodules."),
-        Param("helpformat", ("html", "wikitext", "raw", "none"), default="none",
-              help="Format of help strings."),
-        Param("querymodules", "submodule", multi=True, deprecated=True, submodule_group="query",
-              help="List of query module names (value of prop=, meta= or list=)."),
-        Param("mainmodule", "boolean", deprecated=True,
-              help="Get information about the main (top-level) module as well."),
-        Param("pagesetmodule", "boolean", deprecated=True,
-              help="Get information about the pageset module (titles= and friends) as well."),
-        Param("formatmodules", FORMATS, multi=True, deprecated=True,
-              help="List of format module names (value of format=)."),
+        Param(
+            "modules",
+            multi=True,
+            help="List of module paths (values of action= and format=, or main); query "
+            "submodules as query+name; name+* and name+** for all submodules.",
+        ),
+        Param(
+            "helpformat", ("html", "wikitext", "raw", "none"), default="none", help="Format of help strings."
+        ),
+        Param(
+            "querymodules",
+            "submodule",
+            multi=True,
+            deprecated=True,
+            submodule_group="query",
+            help="List of query module names (value of prop=, meta= or list=).",
+        ),
+        Param(
+            "mainmodule",
+            "boolean",
+            deprecated=True,
+            help="Get information about the main (top-level) module as well.",
+        ),
+        Param(
+            "pagesetmodule",
+            "boolean",
+            deprecated=True,
+            help="Get information about the pageset module (titles= and friends) as well.",
+        ),
+        Param(
+            "formatmodules",
+            FORMATS,
+            multi=True,
+            deprecated=True,
+            help="List of format module names (value of format=).",
+        ),
     )
     examples = (
-        ("action=paraminfo&modules=emailuser|massmessage|query%2Btokens",
-         "Show info for action=emailuser, action=massmessage and meta=tokens."),
+        (
+            "action=paraminfo&modules=emailuser|massmessage|query%2Btokens",
+            "Show info for action=emailuser, action=massmessage and meta=tokens.",
+        ),
         ("action=paraminfo&modules=query%2B*", "Show info for all submodules of action=query."),
     )
 
@@ -248,10 +323,22 @@ class ParamInfo(ApiModule):
         if params["pagesetmodule"]:
             query = resolve(registry, "query")
             pageset = ModuleDoc(
-                name="query", classname="ApiPageSet", path="query", group="action", prefix="",
-                source="MediaWiki", description="", read=True, write=False, posted=False,
-                deprecated=False, internal=False, helpurls=(), examples=(),
-                params=tuple(p for p in query.params if p.name in PAGESET_PARAMS), token=None,
+                name="query",
+                classname="ApiPageSet",
+                path="query",
+                group="action",
+                prefix="",
+                source="MediaWiki",
+                description="",
+                read=True,
+                write=False,
+                posted=False,
+                deprecated=False,
+                internal=False,
+                helpurls=(),
+                examples=(),
+                params=tuple(p for p in query.params if p.name in PAGESET_PARAMS),
+                token=None,
             )
             info = describe(pageset, ctx, helpformat)
             for key in ("name", "path", "group"):

@@ -48,8 +48,7 @@ class Protect(ApiModule):
                 title = page.title
             else:
                 if p["title"] is None:
-                    raise ApiError("missingparam",
-                                   'One of the parameters "title" and "pageid" is required.')
+                    raise ApiError("missingparam", 'One of the parameters "title" and "pageid" is required.')
                 try:
                     title = wiki.titles.parse(p["title"])
                 except InvalidTitle:
@@ -57,8 +56,11 @@ class Protect(ApiModule):
                 page = wiki.pages.get_page(conn, title)
             expiries = p["expiry"] or ["infinite"]
             if len(expiries) != 1 and len(expiries) != len(p["protections"]):
-                raise ApiError("toofewexpiries", f"{len(expiries)} expiry timestamps were provided "
-                               f"where {len(p['protections'])} were needed.")
+                raise ApiError(
+                    "toofewexpiries",
+                    f"{len(expiries)} expiry timestamps were provided "
+                    f"where {len(p['protections'])} were needed.",
+                )
             wanted: list[Restriction] = []
             shown: list[dict[str, Any]] = []
             for i, item in enumerate(p["protections"]):
@@ -77,10 +79,21 @@ class Protect(ApiModule):
                         raise ApiError("invalidexpiry", f'Expiry time "{raw}" is invalid.')
                     expiry = int(stamp)
                 wanted.append(Restriction(kind, level, expiry))
-                shown.append({kind: level if level not in ("", "all") else "",
-                              "expiry": "infinite" if expiry is None else raw})
-            wiki.protection.protect(conn, title=title, actor=ctx.actor, page=page, wanted=wanted,
-                                    reason=p["reason"], cascade=False)
+                shown.append(
+                    {
+                        kind: level if level not in ("", "all") else "",
+                        "expiry": "infinite" if expiry is None else raw,
+                    }
+                )
+            wiki.protection.protect(
+                conn,
+                title=title,
+                actor=ctx.actor,
+                page=page,
+                wanted=wanted,
+                reason=p["reason"],
+                cascade=False,
+            )
         out: dict[str, Any] = {"title": title.prefixed_text, "reason": p["reason"]}
         out["protections"] = ResultList(shown, "protection")
         ctx.result["protect"] = out

@@ -19,10 +19,12 @@ class PageSetHandler:
 class Query(ApiModule):
     name = "query"
     classname = "ApiQuery"
-    helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Query",
-                "https://www.mediawiki.org/wiki/Special:MyLanguage/API:Meta",
-                "https://www.mediawiki.org/wiki/Special:MyLanguage/API:Properties",
-                "https://www.mediawiki.org/wiki/Special:MyLanguage/API:Lists")
+    helpurls = (
+        "https://www.mediawiki.org/wiki/Special:MyLanguage/API:Query",
+        "https://www.mediawiki.org/wiki/Special:MyLanguage/API:Meta",
+        "https://www.mediawiki.org/wiki/Special:MyLanguage/API:Properties",
+        "https://www.mediawiki.org/wiki/Special:MyLanguage/API:Lists",
+    )
     description = "Fetch data from and about MediaWiki."
     params = (
         Param("prop", "submodule", multi=True, submodule_group="prop"),
@@ -43,8 +45,10 @@ class Query(ApiModule):
         Param("converttitles", "boolean"),
     )
     examples = (
-        ("action=query&prop=revisions&meta=siteinfo&titles=Main%20Page&rvprop=user|comment&continue=",
-         "Fetch site info and revisions of Main Page."),
+        (
+            "action=query&prop=revisions&meta=siteinfo&titles=Main%20Page&rvprop=user|comment&continue=",
+            "Fetch site info and revisions of Main Page.",
+        ),
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:

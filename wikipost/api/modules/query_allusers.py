@@ -45,8 +45,9 @@ class QueryAllUsers(QueryModule):
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         if params["group"] and params["excludegroup"]:
-            raise ApiError("invalidparammix",
-                           'The parameters "augroup" and "auexcludegroup" can not be used together.')
+            raise ApiError(
+                "invalidparammix", 'The parameters "augroup" and "auexcludegroup" can not be used together.'
+            )
         users = ctx.wiki.users
         groups = list(params["group"] or [])
         if params["rights"]:
@@ -59,10 +60,15 @@ class QueryAllUsers(QueryModule):
         everyone = any(g in ("*", "user", "autoconfirmed") for g in groups)
         limit = params["limit"]
         rows = users.list_users(
-            start=_name(params["from"]), end=_name(params["to"]), prefix=_name(params["prefix"]),
-            descending=params["dir"] == "descending", groups=[] if everyone else groups,
-            exclude_groups=params["excludegroup"] or [], with_edits_only=params["witheditsonly"],
-            limit=limit + 1)
+            start=_name(params["from"]),
+            end=_name(params["to"]),
+            prefix=_name(params["prefix"]),
+            descending=params["dir"] == "descending",
+            groups=[] if everyone else groups,
+            exclude_groups=params["excludegroup"] or [],
+            with_edits_only=params["witheditsonly"],
+            limit=limit + 1,
+        )
         prop = set(params["prop"] or ())
         out = []
         for user in rows[:limit]:

@@ -34,8 +34,11 @@ class QueryCategories(QueryModule):
         props = set(params["prop"] or [])
         wanted = None
         if params["categories"]:
-            wanted = {t.dbkey for t in (ctx.wiki.titles.try_parse(c) for c in params["categories"])
-                      if t is not None and t.namespace == CATEGORY}
+            wanted = {
+                t.dbkey
+                for t in (ctx.wiki.titles.try_parse(c) for c in params["categories"])
+                if t is not None and t.namespace == CATEGORY
+            }
         with ctx.wiki.db.read() as conn:
             for page in resolved.existing:
                 rows = ctx.wiki.pages.page_categories(conn, page.id)
@@ -45,8 +48,10 @@ class QueryCategories(QueryModule):
                 for r in rows:
                     if wanted is not None and r.category not in wanted:
                         continue
-                    e: dict[str, Any] = {"ns": CATEGORY,
-                                         "title": ctx.wiki.titles.make(CATEGORY, r.category).prefixed_text}
+                    e: dict[str, Any] = {
+                        "ns": CATEGORY,
+                        "title": ctx.wiki.titles.make(CATEGORY, r.category).prefixed_text,
+                    }
                     if "sortkey" in props:
                         e["sortkey"] = bytes(r.sortkey).hex()
                         e["sortkeyprefix"] = r.sortkey_prefix

@@ -32,15 +32,18 @@ class QueryCategoryMembers(QueryModule):
     params = (
         Param("title", "string"),
         Param("pageid", "integer"),
-        Param("prop", ("ids", "title", "sortkey", "sortkeyprefix", "type", "timestamp"),
-              multi=True, default="ids|title"),
+        Param(
+            "prop",
+            ("ids", "title", "sortkey", "sortkeyprefix", "type", "timestamp"),
+            multi=True,
+            default="ids|title",
+        ),
         Param("namespace", "namespace", multi=True),
         Param("type", TYPES, multi=True, default="page|subcat|file"),
         Param("continue", "string"),
         Param("limit", "limit", default=10, min=1, max=500, highmax=5000),
         Param("sort", ("sortkey", "timestamp"), default="sortkey"),
-        Param("dir", ("asc", "desc", "ascending", "descending", "newer", "older"),
-              default="ascending"),
+        Param("dir", ("asc", "desc", "ascending", "descending", "newer", "older"), default="ascending"),
         Param("start", "timestamp"),
         Param("end", "timestamp"),
         Param("starthexsortkey", "string"),
@@ -53,8 +56,9 @@ class QueryCategoryMembers(QueryModule):
         if params["title"] is None and params["pageid"] is None:
             raise ApiError("missingparam", 'One of the parameters "cmtitle" and "cmpageid" is required.')
         if params["title"] is not None and params["pageid"] is not None:
-            raise ApiError("invalidparammix",
-                           'The parameters "cmtitle" and "cmpageid" can not be used together.')
+            raise ApiError(
+                "invalidparammix", 'The parameters "cmtitle" and "cmpageid" can not be used together.'
+            )
         if params["pageid"] is not None:
             page = ctx.wiki.pages.get_page_by_id(conn, params["pageid"])
             if page is None:
@@ -74,16 +78,20 @@ class QueryCategoryMembers(QueryModule):
         desc = params["dir"] in ("desc", "descending", "older")
         by_time = params["sort"] == "timestamp"
         type_rank = case({"page": 0, "subcat": 1, "file": 2}, value=categorylinks.c.type)
-        q = (select(categorylinks, pages.c.namespace, pages.c.dbkey)
-             .join(pages, pages.c.id == categorylinks.c.page_id)
-             .where(categorylinks.c.category == title.dbkey,
-                    categorylinks.c.type.in_(params["type"] or TYPES)))
+        q = (
+            select(categorylinks, pages.c.namespace, pages.c.dbkey)
+            .join(pages, pages.c.id == categorylinks.c.page_id)
+            .where(categorylinks.c.category == title.dbkey, categorylinks.c.type.in_(params["type"] or TYPES))
+        )
         if params["namespace"]:
             q = q.where(pages.c.namespace.in_([int(n) for n in params["namespace"]]))
         if params["continue"]:
             q = q.where(self._continue_clause(params["continue"], by_time, desc, type_rank))
-        keys = ([categorylinks.c.timestamp, categorylinks.c.page_id] if by_time
-                else [type_rank, categorylinks.c.sortkey, categorylinks.c.page_id])
+        keys = (
+            [categorylinks.c.timestamp, categorylinks.c.page_id]
+            if by_time
+            else [type_rank, categorylinks.c.sortkey, categorylinks.c.page_id]
+        )
         q = q.order_by(*[k.desc() if desc else k.asc() for k in keys])
         return list(conn.execute(q.limit(params["limit"] + 1)))
 
@@ -93,16 +101,21 @@ class QueryCategoryMembers(QueryModule):
         try:
             if by_time:
                 from wikipost.clock import parse_iso8601
+
                 stamp = parse_iso8601(parts[0])
                 pid = int(parts[1])
                 if stamp is None or len(parts) != 2:
                     raise ValueError
                 ts = int(stamp)
                 if desc:
-                    return or_(categorylinks.c.timestamp < ts,
-                               and_(categorylinks.c.timestamp == ts, categorylinks.c.page_id <= pid))
-                return or_(categorylinks.c.timestamp > ts,
-                           and_(categorylinks.c.timestamp == ts, categorylinks.c.page_id >= pid))
+                    return or_(
+                        categorylinks.c.timestamp < ts,
+                        and_(categorylinks.c.timestamp == ts, categorylinks.c.page_id <= pid),
+                    )
+                return or_(
+                    categorylinks.c.timestamp > ts,
+                    and_(categorylinks.c.timestamp == ts, categorylinks.c.page_id >= pid),
+                )
             kind, hexkey, pid_text = parts
             rank = TYPES.index(kind)
             key = bytes.fromhex(hexkey)
@@ -110,12 +123,26 @@ class QueryCategoryMembers(QueryModule):
         except (ValueError, IndexError):
             raise badcontinue() from None
         if desc:
-            return or_(type_rank < rank, and_(type_rank == rank, or_(
-                categorylinks.c.sortkey < key,
-                and_(categorylinks.c.sortkey == key, categorylinks.c.page_id <= pid))))
-        return or_(type_rank > rank, and_(type_rank == rank, or_(
-            categorylinks.c.sortkey > key,
-            and_(categorylinks.c.sortkey == key, categorylinks.c.page_id >= pid))))
+            return or_(
+                type_rank < rank,
+                and_(
+                    type_rank == rank,
+                    or_(
+                        categorylinks.c.sortkey < key,
+                        and_(categorylinks.c.sortkey == key, categorylinks.c.page_id <= pid),
+                    ),
+                ),
+            )
+        return or_(
+            type_rank > rank,
+            and_(
+                type_rank == rank,
+                or_(
+                    categorylinks.c.sortkey > key,
+                    and_(categorylinks.c.sortkey == key, categorylinks.c.page_id >= pid),
+                ),
+            ),
+        )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         props = set(params["prop"] or [])
@@ -126,8 +153,11 @@ class QueryCategoryMembers(QueryModule):
         limit = params["limit"]
         if len(rows) > limit:
             nxt = rows[limit]
-            token = (f"{mw_timestamp(nxt.timestamp)}|{nxt.page_id}" if params["sort"] == "timestamp"
-                     else f"{nxt.type}|{bytes(nxt.sortkey).hex()}|{nxt.page_id}")
+            token = (
+                f"{mw_timestamp(nxt.timestamp)}|{nxt.page_id}"
+                if params["sort"] == "timestamp"
+                else f"{nxt.type}|{bytes(nxt.sortkey).hex()}|{nxt.page_id}"
+            )
             ctx.result["continue"] = {"cmcontinue": token, "continue": "-||"}
             rows = rows[:limit]
         out = []
@@ -155,5 +185,7 @@ class QueryCategoryMembers(QueryModule):
         from wikipost.api.params import validate_param
 
         params = {p.name: validate_param(p, "g" + cls.prefix, ctx) for p in cls.params}
-        return [ctx.wiki.titles.make(r.namespace, r.dbkey)
-                for r in cls().rows(ctx, conn, params)[: params["limit"]]]
+        return [
+            ctx.wiki.titles.make(r.namespace, r.dbkey)
+            for r in cls().rows(ctx, conn, params)[: params["limit"]]
+        ]

@@ -30,10 +30,26 @@ class QueryInfo(QueryModule):
     helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Info",)
     description = "Get basic page information."
     params = (
-        Param("prop", ("protection", "talkid", "watched", "watchers", "visitingwatchers",
-                       "notificationtimestamp", "subjectid", "associatedpage", "url",
-                       "readable", "preload", "displaytitle", "varianttitles",
-                       "linkclasses"), multi=True),
+        Param(
+            "prop",
+            (
+                "protection",
+                "talkid",
+                "watched",
+                "watchers",
+                "visitingwatchers",
+                "notificationtimestamp",
+                "subjectid",
+                "associatedpage",
+                "url",
+                "readable",
+                "preload",
+                "displaytitle",
+                "varianttitles",
+                "linkclasses",
+            ),
+            multi=True,
+        ),
         Param("linkcontext", "title", default="Main Page"),
         Param("testactions", "string", multi=True),
         Param("testactionsdetail", ("boolean", "full", "quick"), default="boolean"),
@@ -50,8 +66,7 @@ class QueryInfo(QueryModule):
         props = set(params["prop"] or [])
         tokens = params["token"] or []
         if tokens:
-            ctx.warn(self.path(), "deprecation",
-                     'The parameter "intoken" has been deprecated.')
+            ctx.warn(self.path(), "deprecation", 'The parameter "intoken" has been deprecated.')
         wiki = ctx.wiki
         with wiki.db.read() as conn:
             titled: list[tuple[dict[str, Any], Title, Any]] = []
@@ -61,8 +76,7 @@ class QueryInfo(QueryModule):
                 titled.append((resolved.entries[page.id], page.title, page))
             for entry, title, page in titled:
                 entry["contentmodel"] = page.content_model if page else default_content_model(title)
-                entry.update({"pagelanguage": "en", "pagelanguagehtmlcode": "en",
-                              "pagelanguagedir": "ltr"})
+                entry.update({"pagelanguage": "en", "pagelanguagehtmlcode": "en", "pagelanguagedir": "ltr"})
                 if page is not None:
                     entry["touched"] = iso8601(page.touched)
                     entry["lastrevid"] = page.latest_rev_id
@@ -75,11 +89,16 @@ class QueryInfo(QueryModule):
                     entry[f"{t}token"] = wiki.tokens.get(ctx.session, ctx.actor, "csrf")
                 if "protection" in props:
                     restrictions = wiki.protection.restrictions(conn, title, page)
-                    entry["protection"] = ResultList([
-                        {"type": r.type, "level": r.level, "expiry": iso8601(r.expiry)}
-                        for r in restrictions], "pr")
+                    entry["protection"] = ResultList(
+                        [
+                            {"type": r.type, "level": r.level, "expiry": iso8601(r.expiry)}
+                            for r in restrictions
+                        ],
+                        "pr",
+                    )
                     entry["restrictiontypes"] = ResultList(
-                        ["edit", "move"] if page is not None else ["create"], "rt")
+                        ["edit", "move"] if page is not None else ["create"], "rt"
+                    )
                 if "watched" in props and not ctx.actor.is_anon:
                     entry["watched"] = is_watched(conn, ctx.actor.id, title)
                 if "talkid" in props and not title.is_talk:
@@ -93,8 +112,10 @@ class QueryInfo(QueryModule):
                 if "url" in props:
                     site = wiki.settings.site
                     entry["fullurl"] = page_url(ctx, title)
-                    entry["editurl"] = (f"{site.server}{site.script_path}/index.php?title="
-                                        f"{quote(title.prefixed_dbkey, safe=':/')}&action=edit")
+                    entry["editurl"] = (
+                        f"{site.server}{site.script_path}/index.php?title="
+                        f"{quote(title.prefixed_dbkey, safe=':/')}&action=edit"
+                    )
                     entry["canonicalurl"] = page_url(ctx, title)
                 if "displaytitle" in props:
                     entry["displaytitle"] = title.prefixed_text

@@ -41,9 +41,23 @@ class QueryLogEvents(QueryModule):
     helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Logevents",)
     description = "Get events from logs."
     params = (
-        Param("prop", ("ids", "title", "type", "user", "userid", "timestamp", "comment",
-                       "parsedcomment", "details", "tags"), multi=True,
-              default="ids|title|type|user|timestamp|comment|details"),
+        Param(
+            "prop",
+            (
+                "ids",
+                "title",
+                "type",
+                "user",
+                "userid",
+                "timestamp",
+                "comment",
+                "parsedcomment",
+                "details",
+                "tags",
+            ),
+            multi=True,
+            default="ids|title|type|user|timestamp|comment|details",
+        ),
         Param("type", LOG_TYPES),
         Param("action", "string"),
         Param("start", "timestamp"),
@@ -61,7 +75,8 @@ class QueryLogEvents(QueryModule):
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         props = set(params["prop"] or [])
         q = select(logging, pages.c.id.label("current_page")).outerjoin(
-            pages, and_(pages.c.namespace == logging.c.namespace, pages.c.dbkey == logging.c.dbkey))
+            pages, and_(pages.c.namespace == logging.c.namespace, pages.c.dbkey == logging.c.dbkey)
+        )
         if params["type"]:
             q = q.where(logging.c.type == params["type"])
         if params["action"]:
@@ -79,8 +94,9 @@ class QueryLogEvents(QueryModule):
         if params["namespace"] is not None:
             q = q.where(logging.c.namespace == int(params["namespace"]))
         if params["tag"]:
-            q = q.where(logging.c.id.in_(select(change_tags.c.log_id)
-                                         .where(change_tags.c.tag == params["tag"])))
+            q = q.where(
+                logging.c.id.in_(select(change_tags.c.log_id).where(change_tags.c.tag == params["tag"]))
+            )
         q = time_window(q, logging.c.timestamp, logging.c.id, params, "le")
         with ctx.wiki.db.read() as conn:
             rows = page_rows(ctx, conn, q, params["limit"], "le")
@@ -115,8 +131,12 @@ class QueryLogEvents(QueryModule):
             e["comment"] = r.comment
         if "parsedcomment" in props:
             e["parsedcomment"] = format_comment(
-                r.comment, title, ctx.wiki.titles, ctx.wiki.settings.site.script_path,
-                lambda t: ctx.wiki.pages.get_page(conn, t) is not None)
+                r.comment,
+                title,
+                ctx.wiki.titles,
+                ctx.wiki.settings.site.script_path,
+                lambda t: ctx.wiki.pages.get_page(conn, t) is not None,
+            )
         if "tags" in props:
             e["tags"] = ResultList([t for t in r.tags.split("|") if t], "tag")
         return e

@@ -26,8 +26,7 @@ class QueryMassMessageStatus(QueryModule):
     description = "Show the delivery progress of mass-message sends."
     params = (
         Param("ids", "integer", multi=True, help="Send ids (the newest sends when omitted)."),
-        Param("limit", "limit", default=10, min=1, max=500, highmax=5000,
-              help="How many sends to list."),
+        Param("limit", "limit", default=10, min=1, max=500, highmax=5000, help="How many sends to list."),
     )
     examples = (
         ("action=query&list=massmessagestatus", "The newest ten sends and their progress."),
@@ -43,18 +42,20 @@ class QueryMassMessageStatus(QueryModule):
             if status is None:
                 sends.append({"id": int(send_id), "missing": True})
                 continue
-            sends.append({
-                "id": status.id,
-                "sender": status.sender,
-                "spamlist": status.spamlist,
-                "subject": status.subject,
-                "timestamp": iso8601(status.created_at),
-                "status": status.status,
-                "total": status.total,
-                "queued": status.pending,
-                "delivered": status.delivered,
-                "skipped": dict(status.skipped),
-                "failed": dict(status.failed),
-                **({"finished": iso8601(status.finished_at)} if status.finished_at else {}),
-            })
+            sends.append(
+                {
+                    "id": status.id,
+                    "sender": status.sender,
+                    "spamlist": status.spamlist,
+                    "subject": status.subject,
+                    "timestamp": iso8601(status.created_at),
+                    "status": status.status,
+                    "total": status.total,
+                    "queued": status.pending,
+                    "delivered": status.delivered,
+                    "skipped": dict(status.skipped),
+                    "failed": dict(status.failed),
+                    **({"finished": iso8601(status.finished_at)} if status.finished_at else {}),
+                }
+            )
         query_result(ctx)["massmessagestatus"] = ResultList(sends, "send")

@@ -22,8 +22,12 @@ class QueryMMContent(QueryModule):
     source = "MassMessage"
     helpurls = ("https://www.mediawiki.org/wiki/Extension:MassMessage/API",)
     description = "Get the description and targets of mass-message delivery lists."
-    examples = (("action=query&prop=mmcontent&titles=Spamlist",
-                 "Get the description and targets of the delivery list Spamlist."),)
+    examples = (
+        (
+            "action=query&prop=mmcontent&titles=Spamlist",
+            "Get the description and targets of the delivery list Spamlist.",
+        ),
+    )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         resolved = resolved_pages(ctx)

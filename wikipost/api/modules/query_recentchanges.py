@@ -18,8 +18,21 @@ from wikipost.clock import iso8601
 from wikipost.db.schema.pages import change_tags, recentchanges
 from wikipost.services.comments import format_comment
 
-SHOW = ("minor", "!minor", "bot", "!bot", "anon", "!anon", "redirect", "!redirect", "patrolled",
-        "!patrolled", "unpatrolled", "autopatrolled", "!autopatrolled")
+SHOW = (
+    "minor",
+    "!minor",
+    "bot",
+    "!bot",
+    "anon",
+    "!anon",
+    "redirect",
+    "!redirect",
+    "patrolled",
+    "!patrolled",
+    "unpatrolled",
+    "autopatrolled",
+    "!autopatrolled",
+)
 SHOW_COLUMNS = {"minor": "minor", "bot": "bot", "redirect": "redirect"}
 
 
@@ -38,13 +51,35 @@ class QueryRecentChanges(QueryModule):
         Param("user", "user"),
         Param("excludeuser", "user"),
         Param("tag", "string"),
-        Param("prop", ("user", "userid", "comment", "parsedcomment", "flags", "timestamp", "title",
-                       "ids", "sizes", "redirect", "patrolled", "loginfo", "tags", "sha1"),
-              multi=True, default="title|timestamp|ids"),
+        Param(
+            "prop",
+            (
+                "user",
+                "userid",
+                "comment",
+                "parsedcomment",
+                "flags",
+                "timestamp",
+                "title",
+                "ids",
+                "sizes",
+                "redirect",
+                "patrolled",
+                "loginfo",
+                "tags",
+                "sha1",
+            ),
+            multi=True,
+            default="title|timestamp|ids",
+        ),
         Param("show", SHOW, multi=True),
         Param("limit", "limit", default=10, min=1, max=500, highmax=5000),
-        Param("type", ("edit", "new", "log", "external", "categorize"), multi=True,
-              default="edit|new|log|categorize"),
+        Param(
+            "type",
+            ("edit", "new", "log", "external", "categorize"),
+            multi=True,
+            default="edit|new|log|categorize",
+        ),
         Param("toponly", "boolean"),
         Param("title", "string"),
         Param("continue", "string"),
@@ -59,8 +94,7 @@ class QueryRecentChanges(QueryModule):
         show = set(params["show"] or [])
         for flag in show:
             if flag.lstrip("!") in show and f"!{flag.lstrip('!')}" in show:
-                raise ApiError("show", "Incorrect parameter - mutually exclusive values may not "
-                               "be supplied.")
+                raise ApiError("show", "Incorrect parameter - mutually exclusive values may not be supplied.")
         for flag in show:
             name = flag.lstrip("!")
             positive = not flag.startswith("!")
@@ -81,8 +115,7 @@ class QueryRecentChanges(QueryModule):
                 raise ApiError("invalidtitle", f'Bad title "{params["title"]}".')
             q = q.where(rc.c.namespace == title.namespace, rc.c.dbkey == title.dbkey)
         if params["tag"]:
-            q = q.where(rc.c.id.in_(select(change_tags.c.rc_id)
-                                    .where(change_tags.c.tag == params["tag"])))
+            q = q.where(rc.c.id.in_(select(change_tags.c.rc_id).where(change_tags.c.tag == params["tag"])))
         q = time_window(q, rc.c.timestamp, rc.c.id, params, "rc")
         with ctx.wiki.db.read() as conn:
             rows = page_rows(ctx, conn, q, params["limit"], "rc")
@@ -97,8 +130,7 @@ class QueryRecentChanges(QueryModule):
             e["ns"] = r.namespace
             e["title"] = title.prefixed_text
         if "ids" in props:
-            e.update({"pageid": r.page_id, "revid": r.rev_id, "old_revid": r.old_rev_id,
-                      "rcid": r.id})
+            e.update({"pageid": r.page_id, "revid": r.rev_id, "old_revid": r.old_rev_id, "rcid": r.id})
         if "user" in props:
             e["user"] = r.user_name
         if "userid" in props:
@@ -118,8 +150,12 @@ class QueryRecentChanges(QueryModule):
             e["comment"] = r.comment
         if "parsedcomment" in props:
             e["parsedcomment"] = format_comment(
-                r.comment, title, ctx.wiki.titles, ctx.wiki.settings.site.script_path,
-                lambda t: ctx.wiki.pages.get_page(conn, t) is not None)
+                r.comment,
+                title,
+                ctx.wiki.titles,
+                ctx.wiki.settings.site.script_path,
+                lambda t: ctx.wiki.pages.get_page(conn, t) is not None,
+            )
         if "redirect" in props and (r.redirect or fv2):
             e["redirect"] = bool(r.redirect)
         if "patrolled" in props and ctx.actor.has_right("patrol"):

@@ -19,10 +19,27 @@ from wikipost.services.pages import RevisionRecord, revision_record
 from wikipost.services.pageset import resolved_pages
 from wikipost.services.titles import Title
 
-PROPS = ("ids", "flags", "timestamp", "user", "userid", "size", "slotsize", "sha1", "slotsha1",
-         "contentmodel", "comment", "parsedcomment", "content", "tags", "roles")
-BADCONTINUE = ("badcontinue", "Invalid continue param. You should pass the original value "
-               "returned by the previous query.")
+PROPS = (
+    "ids",
+    "flags",
+    "timestamp",
+    "user",
+    "userid",
+    "size",
+    "slotsize",
+    "sha1",
+    "slotsha1",
+    "contentmodel",
+    "comment",
+    "parsedcomment",
+    "content",
+    "tags",
+    "roles",
+)
+BADCONTINUE = (
+    "badcontinue",
+    "Invalid continue param. You should pass the original value returned by the previous query.",
+)
 
 
 class QueryRevisions(QueryModule):
@@ -50,22 +67,37 @@ class QueryRevisions(QueryModule):
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         resolved = resolved_pages(ctx)
         props = set(params["prop"] or [])
-        enumerating = any(params[k] is not None for k in ("limit", "startid", "endid", "start",
-                                                          "end", "user", "excludeuser")) \
+        enumerating = (
+            any(
+                params[k] is not None
+                for k in ("limit", "startid", "endid", "start", "end", "user", "excludeuser")
+            )
             or params["dir"] == "newer"
+        )
         pages = resolved.existing
         if enumerating and len(pages) > 1:
-            raise ApiError("invalidparammix", '"titles", "pageids" or a generator was used to '
-                           'supply multiple pages, but the "rvlimit", "rvstartid", "rvendid", '
-                           '"rvdir=newer", "rvuser", "rvexcludeuser", "rvstart", and "rvend" '
-                           "parameters may only be used on a single page.")
+            raise ApiError(
+                "invalidparammix",
+                '"titles", "pageids" or a generator was used to '
+                'supply multiple pages, but the "rvlimit", "rvstartid", "rvendid", '
+                '"rvdir=newer", "rvuser", "rvexcludeuser", "rvstart", and "rvend" '
+                "parameters may only be used on a single page.",
+            )
         if params["slots"] is None and "content" in props:
-            ctx.warn("main", "deprecation-help", "Subscribe to the mediawiki-api-announce mailing "
-                     "list at <https://lists.wikimedia.org/postorius/lists/mediawiki-api-announce."
-                     "lists.wikimedia.org/> for notice of API deprecations and breaking changes.")
-            ctx.warn(self.path(), "deprecation", 'Because "rvslots" was not specified, a legacy '
-                     "format has been used for the output. This format is deprecated, and in the "
-                     "future the new format will always be used.")
+            ctx.warn(
+                "main",
+                "deprecation-help",
+                "Subscribe to the mediawiki-api-announce mailing "
+                "list at <https://lists.wikimedia.org/postorius/lists/mediawiki-api-announce."
+                "lists.wikimedia.org/> for notice of API deprecations and breaking changes.",
+            )
+            ctx.warn(
+                self.path(),
+                "deprecation",
+                'Because "rvslots" was not specified, a legacy '
+                "format has been used for the output. This format is deprecated, and in the "
+                "future the new format will always be used.",
+            )
         high = ctx.actor.has_right("apihighlimits")
         cap = (500 if high else 50) if "content" in props else (5000 if high else 500)
         raw_limit = ctx.request.get("rvlimit")
@@ -82,20 +114,27 @@ class QueryRevisions(QueryModule):
             for page in pages:
                 entry = resolved.entries[page.id]
                 if resolved.revids.get(page.id):
-                    rows = [r for r in (conn.execute(select(revisions).where(
-                        revisions.c.id == rid)).first() for rid in resolved.revids[page.id]) if r]
+                    rows = [
+                        r
+                        for r in (
+                            conn.execute(select(revisions).where(revisions.c.id == rid)).first()
+                            for rid in resolved.revids[page.id]
+                        )
+                        if r
+                    ]
                     revs = [revision_record(r) for r in rows]
                 elif enumerating:
                     revs = self._enumerate(ctx, conn, page.id, params, limit or 10)
                 else:
-                    row = conn.execute(select(revisions).where(
-                        revisions.c.id == page.latest_rev_id)).first()
+                    row = conn.execute(select(revisions).where(revisions.c.id == page.latest_rev_id)).first()
                     revs = [revision_record(row)] if row else []
                 entry["revisions"] = ResultList(
-                    [self._entry(ctx, conn, r, page.title, props, params) for r in revs], "rev")
+                    [self._entry(ctx, conn, r, page.title, props, params) for r in revs], "rev"
+                )
 
-    def _enumerate(self, ctx: ApiContext, conn: Connection, page_id: int, params: dict[str, Any],
-                   limit: int) -> list[RevisionRecord]:
+    def _enumerate(
+        self, ctx: ApiContext, conn: Connection, page_id: int, params: dict[str, Any], limit: int
+    ) -> list[RevisionRecord]:
         newer = params["dir"] == "newer"
         q = select(revisions).where(revisions.c.page_id == page_id, revisions.c.deleted.is_(False))
         order = revisions.c.id.asc() if newer else revisions.c.id.desc()
@@ -115,8 +154,9 @@ class QueryRevisions(QueryModule):
             if params[key] is not None:
                 stamp = parse_iso8601(params[key])
                 if stamp is None:
-                    raise ApiError("badtimestamp", f'Invalid value "{params[key]}" for timestamp '
-                                   f'parameter "rv{key}".')
+                    raise ApiError(
+                        "badtimestamp", f'Invalid value "{params[key]}" for timestamp parameter "rv{key}".'
+                    )
                 ge = op_newer == newer
                 q = q.where(revisions.c.timestamp >= stamp if ge else revisions.c.timestamp <= stamp)
         if params["user"]:
@@ -124,19 +164,29 @@ class QueryRevisions(QueryModule):
         if params["excludeuser"]:
             q = q.where(revisions.c.user_name != params["excludeuser"])
         if params["tag"]:
-            q = q.where(revisions.c.id.in_(select(change_tags.c.rev_id)
-                                           .where(change_tags.c.tag == params["tag"])))
+            q = q.where(
+                revisions.c.id.in_(select(change_tags.c.rev_id).where(change_tags.c.tag == params["tag"]))
+            )
         rows = list(conn.execute(q.order_by(order).limit(limit + 1)))
         if len(rows) > limit:
             nxt = rows[limit]
-            ctx.result["continue"] = {"rvcontinue": f"{mw_timestamp(nxt.timestamp)}|{nxt.id}",
-                                      "continue": "||"}
+            ctx.result["continue"] = {
+                "rvcontinue": f"{mw_timestamp(nxt.timestamp)}|{nxt.id}",
+                "continue": "||",
+            }
             ctx.batch_incomplete = True
             rows = rows[:limit]
         return [revision_record(r) for r in rows]
 
-    def _entry(self, ctx: ApiContext, conn: Connection, rev: RevisionRecord, title: Title,
-               props: set[str], params: dict[str, Any]) -> dict[str, Any]:
+    def _entry(
+        self,
+        ctx: ApiContext,
+        conn: Connection,
+        rev: RevisionRecord,
+        title: Title,
+        props: set[str],
+        params: dict[str, Any],
+    ) -> dict[str, Any]:
         e: dict[str, Any] = {}
         if "ids" in props:
             e["revid"] = rev.id
@@ -172,8 +222,7 @@ class QueryRevisions(QueryModule):
                         slot["_content"] = "content"
                     else:
                         slot.update(content("*", rev.text))
-                e["slots"] = {"main": slot, "_type": "kvp", "_kvpkeyname": "role",
-                              "_element": "slot"}
+                e["slots"] = {"main": slot, "_type": "kvp", "_kvpkeyname": "role", "_element": "slot"}
         else:
             if "contentmodel" in props:
                 e["contentmodel"] = rev.content_model
@@ -187,8 +236,12 @@ class QueryRevisions(QueryModule):
         if "parsedcomment" in props:
             site = ctx.wiki.settings.site
             e["parsedcomment"] = format_comment(
-                rev.comment, title, ctx.wiki.titles, site.script_path,
-                lambda t: ctx.wiki.pages.get_page(conn, t) is not None)
+                rev.comment,
+                title,
+                ctx.wiki.titles,
+                site.script_path,
+                lambda t: ctx.wiki.pages.get_page(conn, t) is not None,
+            )
         if "tags" in props:
             e["tags"] = ResultList(list(rev.tags), "tag")
         return e

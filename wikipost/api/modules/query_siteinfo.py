@@ -28,19 +28,68 @@ from wikipost.namespaces import MEDIAWIKI, Namespaces
 if TYPE_CHECKING:
     from wikipost.wiki import Wiki
 
-PROPS = ("general", "namespaces", "namespacealiases", "specialpagealiases", "magicwords",
-         "dbrepllag", "statistics", "usergroups", "extensions", "fileextensions", "rightsinfo",
-         "restrictions", "extensiontags", "protocols")
+PROPS = (
+    "general",
+    "namespaces",
+    "namespacealiases",
+    "specialpagealiases",
+    "magicwords",
+    "dbrepllag",
+    "statistics",
+    "usergroups",
+    "extensions",
+    "fileextensions",
+    "rightsinfo",
+    "restrictions",
+    "extensiontags",
+    "protocols",
+)
 THUMB_LIMITS = (120, 150, 180, 200, 250, 300)
 IMAGE_LIMITS = ((320, 240), (640, 480), (800, 600), (1024, 768), (1280, 1024), (2560, 2048))
 MAGIC_LINKS = {"ISBN": False, "PMID": False, "RFC": False}
 LEGAL_TITLE_CHARS = " %!\"$&'()*,\\-.\\/0-9:;=?@A-Z\\\\^_`a-z~\\x80-\\xFF+"
-STATISTICS_KEYS = ("pages", "articles", "edits", "images", "users", "activeusers", "admins",
-                   "jobs", "queued-massmessages")
-PROTOCOLS = ("bitcoin:", "ftp://", "ftps://", "geo:", "git://", "gopher://", "http://", "https://",
-             "irc://", "ircs://", "magnet:", "mailto:", "matrix:", "mms://", "news:", "nntp://",
-             "redis://", "sftp://", "sip:", "sips:", "sms:", "ssh://", "svn://", "tel:",
-             "telnet://", "urn:", "worldwind://", "xmpp:", "//")
+STATISTICS_KEYS = (
+    "pages",
+    "articles",
+    "edits",
+    "images",
+    "users",
+    "activeusers",
+    "admins",
+    "jobs",
+    "queued-massmessages",
+)
+PROTOCOLS = (
+    "bitcoin:",
+    "ftp://",
+    "ftps://",
+    "geo:",
+    "git://",
+    "gopher://",
+    "http://",
+    "https://",
+    "irc://",
+    "ircs://",
+    "magnet:",
+    "mailto:",
+    "matrix:",
+    "mms://",
+    "news:",
+    "nntp://",
+    "redis://",
+    "sftp://",
+    "sip:",
+    "sips:",
+    "sms:",
+    "ssh://",
+    "svn://",
+    "tel:",
+    "telnet://",
+    "urn:",
+    "worldwind://",
+    "xmpp:",
+    "//",
+)
 
 
 def _db_version(wiki: Wiki) -> str:
@@ -70,9 +119,13 @@ def site_statistics(wiki: Wiki) -> dict[str, int]:
     if "admins" not in provided:
         try:
             with wiki.db.read() as conn:
-                stats["admins"] = int(conn.execute(
-                    select(func.count()).select_from(user_groups)
-                    .where(user_groups.c.group_name == "sysop")).scalar_one())
+                stats["admins"] = int(
+                    conn.execute(
+                        select(func.count())
+                        .select_from(user_groups)
+                        .where(user_groups.c.group_name == "sysop")
+                    ).scalar_one()
+                )
         except SQLAlchemyError:
             stats["admins"] = 0
     return stats
@@ -86,18 +139,21 @@ class QuerySiteinfo(QueryModule):
     helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Siteinfo",)
     description = "Return general information about the site."
     params = (
-        Param("prop", PROPS, multi=True, default="general",
-              help="Which information to get."),
-        Param("filteriw", ("local", "!local"), help="Return only local or only nonlocal entries "
-                                                     "of the interwiki map."),
-        Param("showalldb", "boolean", help="List all database servers, not just the one lagging "
-                                           "the most."),
+        Param("prop", PROPS, multi=True, default="general", help="Which information to get."),
+        Param(
+            "filteriw",
+            ("local", "!local"),
+            help="Return only local or only nonlocal entries of the interwiki map.",
+        ),
+        Param("showalldb", "boolean", help="List all database servers, not just the one lagging the most."),
         Param("numberingroup", "boolean", help="Lists the number of users in user groups."),
         Param("inlanguagecode", "string", help="Language code for localised language names."),
     )
     examples = (
-        ("action=query&meta=siteinfo&siprop=general|namespaces|namespacealiases|statistics",
-         "Fetch site information."),
+        (
+            "action=query&meta=siteinfo&siprop=general|namespaces|namespacealiases|statistics",
+            "Fetch site information.",
+        ),
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
@@ -143,36 +199,42 @@ class QuerySiteinfo(QueryModule):
         }
         if site.read_only:
             data["readonlyreason"] = site.read_only
-        data.update({
-            "writeapi": True,
-            "maxarticlesize": 2097152,
-            "timezone": "UTC",
-            "timeoffset": 0,
-            "articlepath": article_path,
-            "scriptpath": site.script_path,
-            "script": f"{site.script_path}/index.php",
-            "variantarticlepath": False,
-            "server": site.server,
-            "servername": urlsplit(site.server).hostname or "",
-            "wikiid": site.wiki_id,
-            "time": iso8601(ctx.wiki.clock.now()),
-            "misermode": False,
-            "uploadsenabled": False,
-            "maxuploadsize": 104857600,
-            "minuploadchunksize": 1024,
-            "galleryoptions": {"imagesPerRow": 0, "imageWidth": 120, "imageHeight": 120,
-                               "captionLength": True, "showBytes": True, "mode": "traditional",
-                               "showDimensions": True},
-        })
+        data.update(
+            {
+                "writeapi": True,
+                "maxarticlesize": 2097152,
+                "timezone": "UTC",
+                "timeoffset": 0,
+                "articlepath": article_path,
+                "scriptpath": site.script_path,
+                "script": f"{site.script_path}/index.php",
+                "variantarticlepath": False,
+                "server": site.server,
+                "servername": urlsplit(site.server).hostname or "",
+                "wikiid": site.wiki_id,
+                "time": iso8601(ctx.wiki.clock.now()),
+                "misermode": False,
+                "uploadsenabled": False,
+                "maxuploadsize": 104857600,
+                "minuploadchunksize": 1024,
+                "galleryoptions": {
+                    "imagesPerRow": 0,
+                    "imageWidth": 120,
+                    "imageHeight": 120,
+                    "captionLength": True,
+                    "showBytes": True,
+                    "mode": "traditional",
+                    "showDimensions": True,
+                },
+            }
+        )
         # 'BCassoc' in MediaWiki: a list in formatversion 1 (and XML), an object in 2.
         if fv2:
             data["thumblimits"] = {str(i): v for i, v in enumerate(THUMB_LIMITS)}
-            data["imagelimits"] = {str(i): {"width": w, "height": h}
-                                   for i, (w, h) in enumerate(IMAGE_LIMITS)}
+            data["imagelimits"] = {str(i): {"width": w, "height": h} for i, (w, h) in enumerate(IMAGE_LIMITS)}
         else:
             data["thumblimits"] = ResultList(THUMB_LIMITS, "limit")
-            data["imagelimits"] = ResultList(
-                [{"width": w, "height": h} for w, h in IMAGE_LIMITS], "limit")
+            data["imagelimits"] = ResultList([{"width": w, "height": h} for w, h in IMAGE_LIMITS], "limit")
         data["favicon"] = f"{site.server}/favicon.ico"
         data["centralidlookupprovider"] = "local"
         data["allcentralidlookupproviders"] = ResultList(["local"], "provider")
@@ -192,8 +254,13 @@ class QuerySiteinfo(QueryModule):
         # Keyed by id in JSON; <ns id="…"> items in XML (the id attribute carries the key).
         out: dict[str, Any] = {"_element": "ns", "_kvpkeyname": "id"}
         for ns in Namespaces(ctx.wiki.settings.site.name).all():
-            item: dict[str, Any] = {"id": ns.id, "case": "first-letter", "name": ns.name,
-                                    "_content": "name", "subpages": ns.subpages}
+            item: dict[str, Any] = {
+                "id": ns.id,
+                "case": "first-letter",
+                "name": ns.name,
+                "_content": "name",
+                "subpages": ns.subpages,
+            }
             if ns.canonical:
                 item["canonical"] = ns.canonical
             item["content"] = ns.content
@@ -206,21 +273,34 @@ class QuerySiteinfo(QueryModule):
     def _namespacealiases(self, ctx: ApiContext, params: dict[str, Any]) -> ResultList:
         from wikipost.namespaces import ALIASES
 
-        return ResultList([{"id": ns_id, "alias": alias, "_content": "alias"}
-                           for alias, ns_id in ALIASES.items()], "ns")
+        return ResultList(
+            [{"id": ns_id, "alias": alias, "_content": "alias"} for alias, ns_id in ALIASES.items()], "ns"
+        )
 
     def _specialpagealiases(self, ctx: ApiContext, params: dict[str, Any]) -> ResultList:
-        names = ("EmailUser", "MassMessage", "CreateMassMessageList", "EditMassMessageList",
-                 "Version", "ApiHelp")
-        return ResultList([{"realname": n, "aliases": ResultList([n], "alias")} for n in names],
-                          "specialpage")
+        names = (
+            "EmailUser",
+            "MassMessage",
+            "CreateMassMessageList",
+            "EditMassMessageList",
+            "Version",
+            "ApiHelp",
+        )
+        return ResultList(
+            [{"realname": n, "aliases": ResultList([n], "alias")} for n in names], "specialpage"
+        )
 
     def _magicwords(self, ctx: ApiContext, params: dict[str, Any]) -> ResultList:
-        words = (("redirect", ["#REDIRECT"], False), ("notoc", ["__NOTOC__"], False),
-                 ("defaultsort", ["DEFAULTSORT:", "DEFAULTSORTKEY:", "DEFAULTCATEGORYSORT:"], True),
-                 ("target", ["target"], False))
-        return ResultList([{"name": n, "aliases": ResultList(a, "alias"), "case-sensitive": cs}
-                           for n, a, cs in words], "magicword")
+        words = (
+            ("redirect", ["#REDIRECT"], False),
+            ("notoc", ["__NOTOC__"], False),
+            ("defaultsort", ["DEFAULTSORT:", "DEFAULTSORTKEY:", "DEFAULTCATEGORYSORT:"], True),
+            ("target", ["target"], False),
+        )
+        return ResultList(
+            [{"name": n, "aliases": ResultList(a, "alias"), "case-sensitive": cs} for n, a, cs in words],
+            "magicword",
+        )
 
     def _dbrepllag(self, ctx: ApiContext, params: dict[str, Any]) -> ResultList:
         return ResultList([{"host": "", "lag": 0}], "db")
@@ -231,26 +311,38 @@ class QuerySiteinfo(QueryModule):
     def _usergroups(self, ctx: ApiContext, params: dict[str, Any]) -> ResultList:
         groups = []
         for group, rights in ctx.wiki.settings.permissions.items():
-            groups.append({"name": group,
-                           "rights": ResultList(list(dict.fromkeys(rights)), "permission")})
+            groups.append({"name": group, "rights": ResultList(list(dict.fromkeys(rights)), "permission")})
         return ResultList(groups, "group")
 
     def _extensions(self, ctx: ApiContext, params: dict[str, Any]) -> ResultList:
         script = ctx.wiki.settings.site.script_path
         version_page = f"{script}/index.php/Special:Version"
-        return ResultList([
-            {"type": "specialpage", "name": "MassMessage", "descriptionmsg": "massmessage-desc",
-             "author": "Kunal Mehta, wctaiwan",
-             "url": "https://www.mediawiki.org/wiki/Extension:MassMessage", "version": "0.5.0",
-             "license-name": "GPL-2.0-or-later", "license": f"{version_page}/License/MassMessage",
-             "credits": f"{version_page}/Credits/MassMessage"},
-            {"type": "other", "name": "Wikipost",
-             "description": "A standalone server for MediaWiki's emailuser and MassMessage "
-                            "Action API.",
-             "version": wikipost.__version__, "license-name": "GPL-2.0-or-later",
-             "license": f"{version_page}/License/Wikipost",
-             "credits": f"{version_page}/Credits/Wikipost"},
-        ], "ext")
+        return ResultList(
+            [
+                {
+                    "type": "specialpage",
+                    "name": "MassMessage",
+                    "descriptionmsg": "massmessage-desc",
+                    "author": "Kunal Mehta, wctaiwan",
+                    "url": "https://www.mediawiki.org/wiki/Extension:MassMessage",
+                    "version": "0.5.0",
+                    "license-name": "GPL-2.0-or-later",
+                    "license": f"{version_page}/License/MassMessage",
+                    "credits": f"{version_page}/Credits/MassMessage",
+                },
+                {
+                    "type": "other",
+                    "name": "Wikipost",
+                    "description": "A standalone server for MediaWiki's emailuser and MassMessage "
+                    "Action API.",
+                    "version": wikipost.__version__,
+                    "license-name": "GPL-2.0-or-later",
+                    "license": f"{version_page}/License/Wikipost",
+                    "credits": f"{version_page}/Credits/Wikipost",
+                },
+            ],
+            "ext",
+        )
 
     def _fileextensions(self, ctx: ApiContext, params: dict[str, Any]) -> ResultList:
         return ResultList([{"ext": e} for e in ("png", "gif", "jpg", "jpeg", "webp")], "fe")
@@ -259,10 +351,12 @@ class QuerySiteinfo(QueryModule):
         return {"url": "", "text": ""}
 
     def _restrictions(self, ctx: ApiContext, params: dict[str, Any]) -> dict[str, Any]:
-        return {"types": ResultList(["create", "edit", "move", "upload"], "type"),
-                "levels": ResultList(["", "autoconfirmed", "sysop"], "level"),
-                "cascadinglevels": ResultList(["sysop"], "level"),
-                "semiprotectedlevels": ResultList(["autoconfirmed"], "level")}
+        return {
+            "types": ResultList(["create", "edit", "move", "upload"], "type"),
+            "levels": ResultList(["", "autoconfirmed", "sysop"], "level"),
+            "cascadinglevels": ResultList(["sysop"], "level"),
+            "semiprotectedlevels": ResultList(["autoconfirmed"], "level"),
+        }
 
     def _extensiontags(self, ctx: ApiContext, params: dict[str, Any]) -> ResultList:
         return ResultList(["<pre>", "<nowiki>", "<gallery>", "<indicator>", "<langconvert>"], "t")

@@ -17,15 +17,48 @@ from wikipost.clock import iso8601
 from wikipost.services.blockinfo import block_details
 from wikipost.services.users import DEFAULT_OPTIONS
 
-PROPS = ("acceptlang", "blockinfo", "cancreateaccount", "centralids", "changeablegroups",
-         "editcount", "email", "groupmemberships", "groups", "hasmsg", "implicitgroups",
-         "latestcontrib", "options", "preferencestoken", "ratelimits", "realname",
-         "registrationdate", "rights", "theoreticalratelimits", "unreadcount")
+PROPS = (
+    "acceptlang",
+    "blockinfo",
+    "cancreateaccount",
+    "centralids",
+    "changeablegroups",
+    "editcount",
+    "email",
+    "groupmemberships",
+    "groups",
+    "hasmsg",
+    "implicitgroups",
+    "latestcontrib",
+    "options",
+    "preferencestoken",
+    "ratelimits",
+    "realname",
+    "registrationdate",
+    "rights",
+    "theoreticalratelimits",
+    "unreadcount",
+)
 # $wgRateLimits' own order in 1.39; configured actions are listed in it, unknown ones after.
-RATELIMIT_ORDER = ("edit", "move", "upload", "rollback", "mailpassword", "sendemail", "emailuser",
-                   "changeemail", "confirmemail", "purge", "linkpurge", "renderfile",
-                   "renderfile-nonstandard", "stashedit", "stashbasehtml", "changetag",
-                   "editcontentmodel")
+RATELIMIT_ORDER = (
+    "edit",
+    "move",
+    "upload",
+    "rollback",
+    "mailpassword",
+    "sendemail",
+    "emailuser",
+    "changeemail",
+    "confirmemail",
+    "purge",
+    "linkpurge",
+    "renderfile",
+    "renderfile-nonstandard",
+    "stashedit",
+    "stashbasehtml",
+    "changetag",
+    "editcontentmodel",
+)
 # Preferences whose 1.39 default is a number, printed as one while not set.
 NUMERIC_DEFAULTS = {"disablemail", "email-allow-new-users", "ccmeonemails"}
 
@@ -65,8 +98,10 @@ class QueryUserInfo(QueryModule):
     )
     examples = (
         ("action=query&meta=userinfo", "Get information about the current user."),
-        ("action=query&meta=userinfo&uiprop=blockinfo|groups|rights|hasmsg",
-         "Get additional information about the current user."),
+        (
+            "action=query&meta=userinfo&uiprop=blockinfo|groups|rights|hasmsg",
+            "Get additional information about the current user.",
+        ),
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
@@ -89,7 +124,8 @@ class QueryUserInfo(QueryModule):
             vals["groups"] = ResultList(users.effective_groups(actor), "g")
         if "groupmemberships" in prop:
             vals["groupmemberships"] = ResultList(
-                [{"group": g, "expiry": "infinity"} for g in actor.groups], "groupmembership")
+                [{"group": g, "expiry": "infinity"} for g in actor.groups], "groupmembership"
+            )
         if "implicitgroups" in prop:
             vals["implicitgroups"] = ResultList(list(actor.implicit_groups), "g")
         if "rights" in prop:
@@ -133,8 +169,12 @@ class QueryUserInfo(QueryModule):
 
         groups = sorted(DEFAULT_PERMISSIONS) if actor.has_right("userrights") else []
         groups = [g for g in groups if g not in ("*", "user", "autoconfirmed")]
-        return {"add": ResultList(groups, "g"), "remove": ResultList(groups, "g"),
-                "add-self": ResultList([], "g"), "remove-self": ResultList([], "g")}
+        return {
+            "add": ResultList(groups, "g"),
+            "remove": ResultList(groups, "g"),
+            "add-self": ResultList([], "g"),
+            "remove-self": ResultList([], "g"),
+        }
 
     @staticmethod
     def _options(ctx: ApiContext, actor: Actor) -> dict[str, Any]:

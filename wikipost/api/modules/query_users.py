@@ -20,8 +20,19 @@ from wikipost.services.blockinfo import block_details
 from wikipost.services.usernames import creatable_name
 from wikipost.services.users import UserRecord
 
-PROPS = ("blockinfo", "cancreate", "centralids", "editcount", "emailable", "gender",
-         "groupmemberships", "groups", "implicitgroups", "registration", "rights")
+PROPS = (
+    "blockinfo",
+    "cancreate",
+    "centralids",
+    "editcount",
+    "emailable",
+    "gender",
+    "groupmemberships",
+    "groups",
+    "implicitgroups",
+    "registration",
+    "rights",
+)
 
 
 class QueryUsers(QueryModule):
@@ -38,15 +49,18 @@ class QueryUsers(QueryModule):
         Param("userids", "integer", multi=True),
     )
     examples = (
-        ("action=query&list=users&ususers=Example&usprop=groups|editcount|gender",
-         "Return information for user Example."),
+        (
+            "action=query&list=users&ususers=Example&usprop=groups|editcount|gender",
+            "Return information for user Example.",
+        ),
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         names, ids = params["users"], params["userids"]
         if names and ids:
-            raise ApiError("invalidparammix",
-                           'The parameters "ususers" and "ususerids" can not be used together.')
+            raise ApiError(
+                "invalidparammix", 'The parameters "ususers" and "ususerids" can not be used together.'
+            )
         prop = set(params["prop"] or ())
         users = ctx.wiki.users
         out: list[dict[str, Any]] = []
@@ -86,7 +100,8 @@ class QueryUsers(QueryModule):
             vals["groups"] = ResultList(users.effective_groups(actor), "g")
         if "groupmemberships" in prop:
             vals["groupmemberships"] = ResultList(
-                [{"group": g, "expiry": "infinity"} for g in user.groups], "groupmembership")
+                [{"group": g, "expiry": "infinity"} for g in user.groups], "groupmembership"
+            )
         if actor is not None and "implicitgroups" in prop:
             vals["implicitgroups"] = ResultList(list(actor.implicit_groups), "g")
         if actor is not None and "rights" in prop:
@@ -111,7 +126,15 @@ class QueryUsers(QueryModule):
             ok = creatable_name(name) is not None
             vals["cancreate"] = ok
             if not ok:
-                vals["cancreateerror"] = ResultList([{
-                    "message": "noname", "params": ResultList([], "param"), "code": "noname",
-                    "type": "error"}], "error")
+                vals["cancreateerror"] = ResultList(
+                    [
+                        {
+                            "message": "noname",
+                            "params": ResultList([], "param"),
+                            "code": "noname",
+                            "type": "error",
+                        }
+                    ],
+                    "error",
+                )
         return vals

@@ -21,8 +21,10 @@ class Tokens(ApiModule):
     name = "tokens"
     classname = "ApiTokens"
     helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Tokens_(action)",)
-    description = "Get tokens for data-modifying actions. This module is deprecated in favor of "\
-                  "action=query&meta=tokens."
+    description = (
+        "Get tokens for data-modifying actions. This module is deprecated in favor of "
+        "action=query&meta=tokens."
+    )
     deprecated = True
     read = False
     params = (Param("type", TYPES, multi=True, default="edit"),)
@@ -32,12 +34,16 @@ class Tokens(ApiModule):
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
-        ctx.deprecation(self.path(), '"action=tokens" has been deprecated. Please use '
-                                     '"action=query&meta=tokens" instead.')
+        ctx.deprecation(
+            self.path(), '"action=tokens" has been deprecated. Please use "action=query&meta=tokens" instead.'
+        )
         out: dict[str, str] = {}
         if ctx.lacks_same_origin:
-            ctx.warn(self.path(), "tokens-origin",
-                     "Tokens may not be obtained when the same-origin policy is not applied.")
+            ctx.warn(
+                self.path(),
+                "tokens-origin",
+                "Tokens may not be obtained when the same-origin policy is not applied.",
+            )
         else:
             for kind in params["type"]:
                 meta_type = "csrf" if kind in LEGACY_CSRF else kind

@@ -190,7 +190,19 @@ site_stats = Table(
     Column("users", BigInteger, nullable=False, default=0),
 )
 
-TABLES = [pages, revisions, categorylinks, redirects, page_restrictions, protected_titles,
-          logging, recentchanges, change_tags, change_tag_defs, watchlist, site_stats]
+TABLES = [
+    pages,
+    revisions,
+    categorylinks,
+    redirects,
+    page_restrictions,
+    protected_titles,
+    logging,
+    recentchanges,
+    change_tags,
+    change_tag_defs,
+    watchlist,
+    site_stats,
+]
 
 __all__ = ["metadata", "TABLES", *[t.name for t in TABLES]]

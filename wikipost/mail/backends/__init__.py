@@ -16,10 +16,15 @@ def build_backend(settings: Settings) -> MailBackend:
     if mail.backend == "maildir":
         return MaildirBackend(settings.maildir_path)
     if mail.backend == "smtp":
-        return SmtpBackend(mail.smtp_host, mail.smtp_port, username=mail.smtp_user,
-                           password=mail.smtp_password, tls=mail.smtp_tls, timeout=mail.smtp_timeout)
+        return SmtpBackend(
+            mail.smtp_host,
+            mail.smtp_port,
+            username=mail.smtp_user,
+            password=mail.smtp_password,
+            tls=mail.smtp_tls,
+            timeout=mail.smtp_timeout,
+        )
     raise ValueError(f'[mail] backend must be "maildir", "smtp" or "memory", not {mail.backend!r}')
 
 
-__all__ = ["DeliveryError", "MailBackend", "MaildirBackend", "MemoryBackend", "SmtpBackend",
-           "build_backend"]
+__all__ = ["DeliveryError", "MailBackend", "MaildirBackend", "MemoryBackend", "SmtpBackend", "build_backend"]

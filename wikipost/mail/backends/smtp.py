@@ -60,17 +60,24 @@ class SmtpBackend(MailBackend):
         if self._client is not None and self._client.is_connected:
             return self._client
         client = aiosmtplib.SMTP(
-            hostname=self.host, port=self.port, timeout=self.timeout,
-            use_tls=self.tls == "tls", start_tls=self.tls == "starttls",
-            cert_bundle=self.cert_bundle, local_hostname=self.local_hostname,
-            username=self.username or None, password=self.password or None,
+            hostname=self.host,
+            port=self.port,
+            timeout=self.timeout,
+            use_tls=self.tls == "tls",
+            start_tls=self.tls == "starttls",
+            cert_bundle=self.cert_bundle,
+            local_hostname=self.local_hostname,
+            username=self.username or None,
+            password=self.password or None,
         )
         try:
             await client.connect()
         except aiosmtplib.SMTPAuthenticationError as err:
             await _quietly_close(client)
-            raise DeliveryError(f"authentication failure [SMTP: {err.message} (code: {err.code}, "
-                                f"response: {err.message})]", permanent=False) from err
+            raise DeliveryError(
+                f"authentication failure [SMTP: {err.message} (code: {err.code}, response: {err.message})]",
+                permanent=False,
+            ) from err
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as err:
             await _quietly_close(client)
             raise DeliveryError(self._connect_reason(err)) from err
@@ -89,8 +96,10 @@ class SmtpBackend(MailBackend):
             detail = os.strerror(int(errno_match.group(1)))
         else:
             detail = str(err)
-        return (f"Failed to connect to {self.host}:{self.port} [SMTP: Failed to connect socket: "
-                f"{detail} (code: -1, response: )]")
+        return (
+            f"Failed to connect to {self.host}:{self.port} [SMTP: Failed to connect socket: "
+            f"{detail} (code: -1, response: )]"
+        )
 
     def open(self) -> None:
         with self._lock:
@@ -130,12 +139,15 @@ class SmtpBackend(MailBackend):
             codes = [e.code for e in err.recipients]
             await _reset(client)
             reasons = "; ".join(f"{e.recipient}: {e.code} {e.message}" for e in err.recipients)
-            return DeliveryError(f"Failed to add recipient [SMTP: {reasons}]",
-                                 permanent=all(500 <= c < 600 for c in codes))
+            return DeliveryError(
+                f"Failed to add recipient [SMTP: {reasons}]", permanent=all(500 <= c < 600 for c in codes)
+            )
         except aiosmtplib.SMTPResponseException as err:
             await _reset(client)
-            return DeliveryError(f"Failed to send data [SMTP: {err.message} (code: {err.code}, "
-                                 f"response: {err.message})]", permanent=500 <= err.code < 600)
+            return DeliveryError(
+                f"Failed to send data [SMTP: {err.message} (code: {err.code}, response: {err.message})]",
+                permanent=500 <= err.code < 600,
+            )
         except (TimeoutError, aiosmtplib.SMTPException, OSError, ssl.SSLError) as err:
             await _quietly_close(client)
             self._client = None

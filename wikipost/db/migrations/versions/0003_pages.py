@@ -19,5 +19,4 @@ def upgrade() -> None:
     bind = op.get_bind()
     for table in pages.TABLES:
         table.create(bind)
-    bind.execute(insert(pages.site_stats).values(id=1, pages=0, articles=0, edits=0, images=0,
-                                                 users=0))
+    bind.execute(insert(pages.site_stats).values(id=1, pages=0, articles=0, edits=0, images=0, users=0))
