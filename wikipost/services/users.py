@@ -1,4 +1,4 @@
-"""Users: names, groups, rights, preferences, email addresses and blocks.
+"""Users: names, groups, rights and email addresses (preferences and blocks: their mixins).
 
 The accounts issue owns this file; other services call only the public methods below.
 Rights follow MediaWiki 1.39: the effective groups are the explicit ones (sorted) followed by the
@@ -15,27 +15,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from wikipost.actor import Actor
 from wikipost.clock import Clock
 from wikipost.db import Database
-from wikipost.db.schema.accounts import blocks, bot_passwords, user_groups, user_options, users
+from wikipost.db.schema.accounts import bot_passwords, user_groups, users
+from wikipost.services.blocks import Block, BlocksMixin
 from wikipost.services.grants import rights_for_grants
 from wikipost.services.passwords import hash_password, needs_rehash
+from wikipost.services.preferences import DEFAULT_OPTIONS, PreferencesMixin
 from wikipost.services.sessions import Session
 from wikipost.services.usernames import creatable_name, normalize_name
 from wikipost.settings import Settings
-
-# 1.39 defaults of the preferences this project reads.
-DEFAULT_OPTIONS: dict[str, str] = {
-    "disablemail": "0",
-    "email-allow-new-users": "1",
-    "email-blacklist": "",
-    "ccmeonemails": "0",
-    "language": "en",
-    "gender": "unknown",
-}
 
 
 @dataclass(frozen=True)
@@ -54,21 +46,6 @@ class UserRecord:
         return bool(self.email) and self.email_authenticated is not None
 
 
-@dataclass(frozen=True)
-class Block:
-    id: int
-    user_id: int
-    by_user_id: int | None
-    by_name: str
-    reason: str
-    timestamp: int
-    expiry: int | None  # None: infinite
-    sitewide: bool
-    block_email: bool
-    create_account: bool
-    allow_usertalk: bool
-
-
 # Hot-path statements, built once: constructing a statement costs more than running it.
 _USER_BY_ID = select(users).where(users.c.id == bindparam("id"))
 _USER_BY_NAME = select(users).where(users.c.name == bindparam("name"))
@@ -78,7 +55,7 @@ _GRANTS_OF = select(bot_passwords.c.grants).where(
 )
 
 
-class UserService:
+class UserService(PreferencesMixin, BlocksMixin):
     def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
         self.db = db
         self.settings = settings
@@ -368,104 +345,5 @@ class UserService:
         with self.db.write() as conn:
             conn.execute(update(users).where(users.c.id == user_id).values(remember_token_hash=None))
 
-    # --- preferences ------------------------------------------------------------------------
 
-    def stored_options(self, user_id: int) -> dict[str, str]:
-        """Only the preferences the user has set (differing from the defaults)."""
-        with self.db.read() as conn:
-            rows = conn.execute(
-                select(user_options.c.name, user_options.c.value).where(user_options.c.user_id == user_id)
-            ).all()
-        return {r.name: r.value for r in rows}
-
-    def get_options(self, user_id: int) -> dict[str, str]:
-        """Every preference this project knows, defaults filled in."""
-        return {**DEFAULT_OPTIONS, **self.stored_options(user_id)}
-
-    def set_option(self, user_id: int, name: str, value: str | None) -> None:
-        """Store a preference; None (or the default value) resets it."""
-        with self.db.write() as conn:
-            conn.execute(
-                delete(user_options).where(user_options.c.user_id == user_id, user_options.c.name == name)
-            )
-            if value is not None and value != DEFAULT_OPTIONS.get(name):
-                conn.execute(insert(user_options).values(user_id=user_id, name=name, value=value))
-
-    def reset_options(self, user_id: int) -> None:
-        with self.db.write() as conn:
-            conn.execute(delete(user_options).where(user_options.c.user_id == user_id))
-
-    def user_ids_for_names(self, names: Iterable[str]) -> list[int]:
-        """Ids of the existing users among ``names`` (the stored form of ``email-blacklist``)."""
-        out: list[int] = []
-        for raw in names:
-            user = self.get_by_name(raw) if raw.strip() else None
-            if user is not None and user.id not in out:
-                out.append(user.id)
-        return out
-
-    def can_receive_email(self, user: UserRecord) -> bool:
-        """User::canReceiveEmail: a confirmed address and no ``disablemail`` (usprop=emailable)."""
-        if not user.email_confirmed or user.is_system:
-            return False
-        return self.get_options(user.id).get("disablemail", "0") in ("", "0")
-
-    # --- blocks -----------------------------------------------------------------------------
-
-    def get_block(self, user_id: int) -> Block | None:
-        """The user's block in force now, or None."""
-        with self.db.read() as conn:
-            row = conn.execute(select(blocks).where(blocks.c.user_id == user_id)).first()
-        if row is None:
-            return None
-        if row.expiry is not None and row.expiry <= self.clock.now():
-            return None
-        return Block(
-            row.id,
-            row.user_id,
-            row.by_user_id,
-            row.by_name,
-            row.reason,
-            row.timestamp,
-            row.expiry,
-            bool(row.sitewide),
-            bool(row.block_email),
-            bool(row.create_account),
-            bool(row.allow_usertalk),
-        )
-
-    def block(
-        self,
-        user_id: int,
-        *,
-        by: UserRecord | None = None,
-        reason: str = "",
-        expiry: int | None = None,
-        block_email: bool = False,
-        sitewide: bool = True,
-        create_account: bool = True,
-        allow_usertalk: bool = True,
-    ) -> Block:
-        with self.db.write() as conn:
-            conn.execute(delete(blocks).where(blocks.c.user_id == user_id))
-            conn.execute(
-                insert(blocks).values(
-                    user_id=user_id,
-                    by_user_id=by.id if by else None,
-                    by_name=by.name if by else "",
-                    reason=reason,
-                    timestamp=int(self.clock.now()),
-                    expiry=expiry,
-                    sitewide=sitewide,
-                    block_email=block_email,
-                    create_account=create_account,
-                    allow_usertalk=allow_usertalk,
-                )
-            )
-        block = self.get_block(user_id)
-        assert block is not None
-        return block
-
-    def unblock(self, user_id: int) -> bool:
-        with self.db.write() as conn:
-            return bool(conn.execute(delete(blocks).where(blocks.c.user_id == user_id)).rowcount)
+__all__ = ["DEFAULT_OPTIONS", "Block", "UserRecord", "UserService"]
