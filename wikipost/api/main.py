@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from wikipost.api.context import ApiContext
+from wikipost.api.cors import apply_cors
 from wikipost.api.errors import ApiError, ApiMessage, missingparam
 from wikipost.api.formats import render
 from wikipost.api.module import ApiModule
@@ -32,20 +33,6 @@ DOCREF_TAIL = (
     "for notice of API deprecations and breaking changes."
 )
 ERROR_FORMATS = ("bc", "html", "none", "plaintext", "raw", "wikitext")
-CORS_ALLOWED_HEADERS = {
-    "accept",
-    "accept-language",
-    "content-language",
-    "content-type",
-    "accept-encoding",
-    "dnt",
-    "origin",
-    "user-agent",
-    "api-user-agent",
-    "access-control-max-age",
-    "authorization",
-}
-CORS_EXPOSE = "MediaWiki-API-Error, Retry-After, X-Database-Lag, MediaWiki-Login-Suppressed"
 
 
 def main_params(registry: Registry) -> tuple[Param, ...]:
@@ -122,9 +109,9 @@ class ApiMain:
         origin = request.values.get("origin")
         lacks_same_origin = "callback" in request.values or "treat-as-untrusted" in request.headers
         if origin is not None:
-            cors = self._cors(request, origin, headers)
-            if cors is not None:
-                return cors
+            refused = apply_cors(request, origin, headers, self.wiki.settings.site.cross_site_ajax_domains)
+            if refused is not None:
+                return ApiResponse(*refused)
             lacks_same_origin = lacks_same_origin or origin == "*"
         if request.method == "OPTIONS":
             return ApiResponse(200, b"", headers)
@@ -412,58 +399,13 @@ class ApiMain:
             data["_content"] = "docref"
         return data
 
-    # --- sessions and CORS ----------------------------------------------------------------
+    # --- sessions ----------------------------------------------------------------
 
     def _finish_session(self, ctx: ApiContext, headers: list[tuple[str, str]], request: ApiRequest) -> None:
         if ctx.lacks_same_origin:
             return
         for cookie in self.wiki.sessions.save(ctx.session, secure=request.scheme == "https"):
             headers.append(("Set-Cookie", cookie))
-
-    def _cors(self, request: ApiRequest, origin: str, headers: list[tuple[str, str]]) -> ApiResponse | None:
-        if origin == "*":
-            headers += [
-                ("Access-Control-Allow-Origin", "*"),
-                ("Access-Control-Allow-Credentials", "false"),
-                ("Access-Control-Expose-Headers", CORS_EXPOSE),
-            ]
-            self._preflight(request, headers)
-            return None
-        sent = request.headers.get("origin", "").split()
-        if origin not in sent:
-            return ApiResponse(
-                403,
-                b"'origin' parameter does not match Origin header\n",
-                [("Content-Type", "text/plain; charset=utf-8")],
-            )
-        allowed = self.wiki.settings.site.cross_site_ajax_domains
-        from fnmatch import fnmatch
-
-        host = origin.split("://", 1)[-1]
-        if any(fnmatch(host, pattern) for pattern in allowed):
-            headers += [
-                ("Access-Control-Allow-Origin", origin),
-                ("Access-Control-Allow-Credentials", "true"),
-                ("Access-Control-Expose-Headers", CORS_EXPOSE),
-                ("Timing-Allow-Origin", origin),
-                ("Vary", "Origin"),
-            ]
-            self._preflight(request, headers)
-        else:
-            headers.append(("MediaWiki-CORS-Rejection", "Origin mismatch"))
-        return None
-
-    def _preflight(self, request: ApiRequest, headers: list[tuple[str, str]]) -> None:
-        if request.method != "OPTIONS" or "access-control-request-method" not in request.headers:
-            return
-        headers.append(("Access-Control-Allow-Methods", "POST, GET, HEAD"))
-        wanted = request.headers.get("access-control-request-headers", "")
-        names = [h.strip() for h in wanted.split(",") if h.strip()]
-        if all(h.lower() in CORS_ALLOWED_HEADERS for h in names):
-            if names:
-                headers.append(("Access-Control-Allow-Headers", wanted))
-        else:
-            headers.append(("MediaWiki-CORS-Rejection", "Unsupported header requested in preflight"))
 
 
 def _message(m: ApiMessage, fmt: str, module: str | None = None) -> dict[str, Any]:
