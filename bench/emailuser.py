@@ -30,26 +30,14 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.live import start_live_server  # noqa: E402
+from tests.live import LiveServer, bot_login, start_live_server  # noqa: E402
 from tests.mail.sink import Sink  # noqa: E402
 
 BOT = ("Alice@bench", "benchbotpass0123456789abcdefghijk")
 
 
 def login() -> tuple[requests.Session, str]:
-    s = requests.Session()
-    token = s.get(
-        API, params={"action": "query", "meta": "tokens", "type": "login", "format": "json"}
-    ).json()["query"]["tokens"]["logintoken"]
-    r = s.post(
-        API,
-        data={"action": "login", "lgname": BOT[0], "lgpassword": BOT[1], "lgtoken": token, "format": "json"},
-    ).json()
-    assert r["login"]["result"] == "Success", r
-    csrf = s.get(API, params={"action": "query", "meta": "tokens", "format": "json"}).json()["query"][
-        "tokens"
-    ]["csrftoken"]
-    return s, csrf
+    return bot_login(API, *BOT)
 
 
 def run_clients(concurrency: int, total: int, tag: str) -> tuple[float, list[float]]:
@@ -167,37 +155,7 @@ def main() -> None:
     if shutil.which("wrk"):
         embedded_rates(args)
     with tempfile.TemporaryDirectory() as tmp, Sink() as sink:
-        config: dict[str, dict[str, Any]] = {
-            "mail": {"backend": "smtp", "smtp_port": sink.port},
-            "ratelimits": {"emailuser": {"user": [10**9, 86400]}},
-        }
-        if args.workers > 1:
-            config["ratelimits"]["storage"] = "database"
-        server = start_live_server(Path(tmp), config, start=False, workers=args.workers)
-        server.cli(
-            "user",
-            "create",
-            "Alice",
-            "--password",
-            "alice-bench-pass",
-            "--email",
-            "alice@bench.test",
-            "--confirmed",
-        )
-        server.cli(
-            "user",
-            "create",
-            "Bob",
-            "--password",
-            "bob-bench-pass",
-            "--email",
-            "bob@bench.test",
-            "--confirmed",
-        )
-        server.cli(
-            "botpassword", "create", "Alice", "bench", "--grants", "basic,sendemail", "--password", BOT[1]
-        )
-        server.start()
+        server = bench_server(Path(tmp), {"backend": "smtp", "smtp_port": sink.port}, args.workers)
         API = server.api_url
         try:
             run_clients(2, 100, "warmup")
@@ -247,41 +205,36 @@ def main() -> None:
     drain_bench(args.mails)
 
 
+def bench_server(tmp: Path, mail: dict[str, Any], workers: int) -> LiveServer:
+    """A started server with Alice (bot password ``Alice@bench``) and Bob, no effective quota."""
+    config: dict[str, dict[str, Any]] = {
+        "mail": mail,
+        "ratelimits": {"emailuser": {"user": [10**9, 86400]}},
+    }
+    if workers > 1:
+        config["ratelimits"]["storage"] = "database"
+    server = start_live_server(tmp, config, start=False, workers=workers)
+    for name in ("Alice", "Bob"):
+        server.cli(
+            "user",
+            "create",
+            name,
+            "--password",
+            f"{name.lower()}-bench-pass",
+            "--email",
+            f"{name.lower()}@bench.test",
+            "--confirmed",
+        )
+    server.cli("botpassword", "create", "Alice", "bench", "--grants", "basic,sendemail", "--password", BOT[1])
+    server.start()
+    return server
+
+
 def embedded_rates(args: argparse.Namespace) -> None:
     """Accepted requests/s on the embedded store (SQLite, maildir), measured with wrk."""
     global API
     with tempfile.TemporaryDirectory() as tmp:
-        config: dict[str, dict[str, Any]] = {
-            "mail": {"backend": "maildir"},
-            "ratelimits": {"emailuser": {"user": [10**9, 86400]}},
-        }
-        if args.workers > 1:
-            config["ratelimits"]["storage"] = "database"
-        server = start_live_server(Path(tmp), config, start=False, workers=args.workers)
-        server.cli(
-            "user",
-            "create",
-            "Alice",
-            "--password",
-            "alice-bench-pass",
-            "--email",
-            "alice@bench.test",
-            "--confirmed",
-        )
-        server.cli(
-            "user",
-            "create",
-            "Bob",
-            "--password",
-            "bob-bench-pass",
-            "--email",
-            "bob@bench.test",
-            "--confirmed",
-        )
-        server.cli(
-            "botpassword", "create", "Alice", "bench", "--grants", "basic,sendemail", "--password", BOT[1]
-        )
-        server.start()
+        server = bench_server(Path(tmp), {"backend": "maildir"}, args.workers)
         API = server.api_url
         try:
             run_clients(2, 100, "warmup")

@@ -290,3 +290,20 @@ def start_live_server(
     if start:
         server.start()
     return server
+
+
+def bot_login(api_url: str, name: str, password: str) -> tuple[requests.Session, str]:
+    """Log a new requests session in (login token, action=login); returns it with its csrf token."""
+    session = requests.Session()
+    params = {"action": "query", "meta": "tokens", "type": "login", "format": "json"}
+    token = session.get(api_url, params=params).json()["query"]["tokens"]["logintoken"]
+    login = session.post(
+        api_url,
+        data={"action": "login", "lgname": name, "lgpassword": password, "lgtoken": token, "format": "json"},
+    ).json()
+    if login.get("login", {}).get("result") != "Success":
+        raise LiveServerError(f"login as {name} failed: {login}")
+    csrf = session.get(api_url, params={"action": "query", "meta": "tokens", "format": "json"}).json()[
+        "query"
+    ]["tokens"]["csrftoken"]
+    return session, csrf

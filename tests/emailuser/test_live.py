@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from tests.live import LiveServer
+from tests.live import LiveServer, bot_login
 from tests.mail.sink import Sink
 
 BOT_PASSWORD = "alicebotpass0123456789abcdefghij"
@@ -140,24 +140,7 @@ def test_seed_demo_reaches_a_real_smtp_server(live_server_factory: Callable[...,
 
 
 def _send_many(server: LiveServer, count: int) -> None:
-    s = requests.Session()
-    token = s.get(
-        server.api_url, params={"action": "query", "meta": "tokens", "type": "login", "format": "json"}
-    ).json()["query"]["tokens"]["logintoken"]
-    login = s.post(
-        server.api_url,
-        data={
-            "action": "login",
-            "lgname": "Alice@anchor",
-            "lgpassword": BOT_PASSWORD,
-            "lgtoken": token,
-            "format": "json",
-        },
-    ).json()
-    assert login["login"]["result"] == "Success", login
-    csrf = s.get(server.api_url, params={"action": "query", "meta": "tokens", "format": "json"}).json()[
-        "query"
-    ]["tokens"]["csrftoken"]
+    s, csrf = bot_login(server.api_url, "Alice@anchor", BOT_PASSWORD)
     for n in range(count):
         r = s.post(
             server.api_url,

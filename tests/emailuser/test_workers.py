@@ -6,32 +6,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import requests
-
 from tests.emailuser.test_live import BOT_PASSWORD, prepare
-from tests.live import start_live_server
-
-
-def login(api: str) -> tuple[requests.Session, str]:
-    s = requests.Session()
-    token = s.get(
-        api, params={"action": "query", "meta": "tokens", "type": "login", "format": "json"}
-    ).json()["query"]["tokens"]["logintoken"]
-    result = s.post(
-        api,
-        data={
-            "action": "login",
-            "lgname": "Alice@anchor",
-            "lgpassword": BOT_PASSWORD,
-            "lgtoken": token,
-            "format": "json",
-        },
-    ).json()
-    assert result["login"]["result"] == "Success", result
-    csrf = s.get(api, params={"action": "query", "meta": "tokens", "format": "json"}).json()["query"][
-        "tokens"
-    ]["csrftoken"]
-    return s, csrf
+from tests.live import bot_login, start_live_server
 
 
 def test_quota_is_exact_across_two_worker_processes(tmp_path: Path) -> None:
@@ -43,7 +19,7 @@ def test_quota_is_exact_across_two_worker_processes(tmp_path: Path) -> None:
     prepare(server)
     server.start()
     try:
-        clients = [login(server.api_url) for _ in range(6)]
+        clients = [bot_login(server.api_url, "Alice@anchor", BOT_PASSWORD) for _ in range(6)]
         results: list[str] = []
         lock = threading.Lock()
 
