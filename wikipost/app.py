@@ -136,7 +136,10 @@ def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool 
                 f"Moved permanently to {target}\n", status_code=301, headers={"Location": target}
             )
         parsed = await read_api_request(request, max_body)
-        result = await run_in_threadpool(api.handle, parsed, _cookies(request))
+        if api.is_blocking(parsed):
+            result = await run_in_threadpool(api.handle, parsed, _cookies(request))
+        else:
+            result = api.handle(parsed, _cookies(request))
         return to_response(result)
 
     script = wiki.settings.site.script_path

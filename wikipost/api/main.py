@@ -99,6 +99,11 @@ class ApiMain:
 
     # --- entry point ----------------------------------------------------------------------
 
+    def is_blocking(self, request: ApiRequest) -> bool:
+        """Whether the requested module does slow work (see ``ApiModule.blocking``)."""
+        module = self.registry.get("action", request.values.get("action", "help"))
+        return module is not None and module.runs_blocking(self.wiki.settings)
+
     def handle(self, request: ApiRequest, cookies: dict[str, str]) -> ApiResponse:
         with self.wiki.db.scope():
             return self._handle(request, cookies)

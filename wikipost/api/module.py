@@ -13,6 +13,7 @@ from wikipost.api.params import Param
 
 if TYPE_CHECKING:
     from wikipost.api.context import ApiContext
+    from wikipost.settings import Settings
 
 
 class ApiModule:
@@ -38,6 +39,14 @@ class ApiModule:
     deprecated: ClassVar[bool] = False
     # Query submodules: whether it can serve as generator=.
     generator: ClassVar[bool] = False
+    # Does slow work (password hashing, resolving a whole delivery list, a large page save):
+    # runs in a worker thread so the event loop keeps serving. Fast modules run inline, which
+    # spares them a thread hand-off and GIL contention between worker threads.
+    blocking: ClassVar[bool] = False
+
+    @classmethod
+    def runs_blocking(cls, settings: Settings) -> bool:
+        return cls.blocking
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         raise NotImplementedError

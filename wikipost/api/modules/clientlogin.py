@@ -24,6 +24,7 @@ CANNOT_CHANGE_USER = LoginMessage(
 
 class ClientLogin(ApiModule):
     name = "clientlogin"
+    blocking = True
     prefix = "login"
     classname = "ApiClientLogin"
     helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Login",)

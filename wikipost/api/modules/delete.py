@@ -13,6 +13,7 @@ from wikipost.services.titles import InvalidTitle
 
 class Delete(ApiModule):
     name = "delete"
+    blocking = True
     classname = "ApiDelete"
     token = "csrf"
     write = True

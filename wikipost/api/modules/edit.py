@@ -75,6 +75,7 @@ def check_tags(ctx: ApiContext, conn: Connection, tags: list[str]) -> None:
 
 class Edit(ApiModule):
     name = "edit"
+    blocking = True
     classname = "ApiEditPage"
     token = "csrf"
     write = True

@@ -19,6 +19,7 @@ from wikipost.services.ratelimit import RATELIMITED_TEXT
 
 class EditMassMessageList(ApiModule):
     name = "editmassmessagelist"
+    blocking = True
     classname = "MediaWiki\\MassMessage\\Api\\ApiEditMassMessageList"
     source = "MassMessage"
     helpurls = ("https://www.mediawiki.org/wiki/Extension:MassMessage/API",)

@@ -11,6 +11,7 @@ from wikipost.api.params import Param
 from wikipost.api.result import ResultList
 from wikipost.mail.backends.base import DeliveryError
 from wikipost.services.emailuser import EmailUserError
+from wikipost.settings import Settings
 
 
 class EmailUser(ApiModule):
@@ -32,6 +33,11 @@ class EmailUser(ApiModule):
             "Send an email to the user WikiSysop with the text Content.",
         ),
     )
+
+    @classmethod
+    def runs_blocking(cls, settings: Settings) -> bool:
+        # delivery = "sync" waits for the SMTP server inside the request.
+        return settings.mail.delivery == "sync"
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         try:

@@ -47,6 +47,7 @@ def message_value(ctx: ApiContext, message: LoginMessage) -> Any:
 
 class Login(ApiModule):
     name = "login"
+    blocking = True
     prefix = "lg"
     classname = "ApiLogin"
     helpurls = ("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Login",)

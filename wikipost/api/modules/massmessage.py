@@ -17,6 +17,7 @@ from wikipost.services.massmessage import SendRequest
 
 class MassMessage(ApiModule):
     name = "massmessage"
+    blocking = True
     classname = "MediaWiki\\MassMessage\\Api\\ApiMassMessage"
     source = "MassMessage"
     helpurls = ("https://www.mediawiki.org/wiki/Extension:MassMessage/API",)

@@ -19,6 +19,7 @@ LEVELS = ("", "autoconfirmed", "sysop", "all")
 
 class Protect(ApiModule):
     name = "protect"
+    blocking = True
     classname = "ApiProtect"
     token = "csrf"
     write = True
