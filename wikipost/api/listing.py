@@ -10,6 +10,8 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, or_
 from wikipost.api.context import ApiContext
 from wikipost.api.errors import ApiError
 from wikipost.clock import mw_timestamp, parse_iso8601
+from wikipost.services.comments import format_comment
+from wikipost.services.titles import Title
 
 BADCONTINUE_TEXT = (
     "Invalid continue param. You should pass the original value returned by the previous query."
@@ -63,3 +65,14 @@ def page_rows(ctx: ApiContext, conn: Connection, q: Select[Any], limit: int, pre
         }
         rows = rows[:limit]
     return rows
+
+
+def parsed_comment(ctx: ApiContext, conn: Connection, comment: str, title: Title) -> str:
+    """An edit summary as HTML (``parsedcomment``), links coloured by whether pages exist."""
+    return format_comment(
+        comment,
+        title,
+        ctx.wiki.titles,
+        ctx.wiki.settings.site.script_path,
+        lambda t: ctx.wiki.pages.get_page(conn, t) is not None,
+    )

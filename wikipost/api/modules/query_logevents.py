@@ -9,14 +9,13 @@ from sqlalchemy import and_, select
 
 from wikipost.api.context import ApiContext
 from wikipost.api.errors import ApiError
-from wikipost.api.listing import page_rows, time_window
+from wikipost.api.listing import page_rows, parsed_comment, time_window
 from wikipost.api.module import QueryModule
 from wikipost.api.modules.query import query_result
 from wikipost.api.params import Param
 from wikipost.api.result import ResultList
 from wikipost.clock import iso8601
 from wikipost.db.schema.pages import change_tags, logging, pages
-from wikipost.services.comments import format_comment
 from wikipost.services.logs import LOG_TYPES
 
 
@@ -130,13 +129,7 @@ class QueryLogEvents(QueryModule):
         if "comment" in props:
             e["comment"] = r.comment
         if "parsedcomment" in props:
-            e["parsedcomment"] = format_comment(
-                r.comment,
-                title,
-                ctx.wiki.titles,
-                ctx.wiki.settings.site.script_path,
-                lambda t: ctx.wiki.pages.get_page(conn, t) is not None,
-            )
+            e["parsedcomment"] = parsed_comment(ctx, conn, r.comment, title)
         if "tags" in props:
             e["tags"] = ResultList([t for t in r.tags.split("|") if t], "tag")
         return e

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from wikipost.api.context import ApiContext
 from wikipost.api.errors import ApiError
-from wikipost.api.listing import page_rows, time_window
+from wikipost.api.listing import page_rows, parsed_comment, time_window
 from wikipost.api.module import QueryModule
 from wikipost.api.modules.query import query_result
 from wikipost.api.modules.query_logevents import log_params, params_for_output
@@ -16,7 +16,6 @@ from wikipost.api.params import Param
 from wikipost.api.result import ResultList
 from wikipost.clock import iso8601
 from wikipost.db.schema.pages import change_tags, recentchanges
-from wikipost.services.comments import format_comment
 
 SHOW = (
     "minor",
@@ -149,13 +148,7 @@ class QueryRecentChanges(QueryModule):
         if "comment" in props:
             e["comment"] = r.comment
         if "parsedcomment" in props:
-            e["parsedcomment"] = format_comment(
-                r.comment,
-                title,
-                ctx.wiki.titles,
-                ctx.wiki.settings.site.script_path,
-                lambda t: ctx.wiki.pages.get_page(conn, t) is not None,
-            )
+            e["parsedcomment"] = parsed_comment(ctx, conn, r.comment, title)
         if "redirect" in props and (r.redirect or fv2):
             e["redirect"] = bool(r.redirect)
         if "patrolled" in props and ctx.actor.has_right("patrol"):

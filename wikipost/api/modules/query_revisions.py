@@ -8,12 +8,12 @@ from sqlalchemy import Connection, select
 
 from wikipost.api.context import ApiContext
 from wikipost.api.errors import ApiError
+from wikipost.api.listing import parsed_comment
 from wikipost.api.module import QueryModule
 from wikipost.api.params import Param
 from wikipost.api.result import ResultList, content
 from wikipost.clock import iso8601, mw_timestamp, parse_iso8601
 from wikipost.db.schema.pages import change_tags, revisions
-from wikipost.services.comments import format_comment
 from wikipost.services.content import default_format
 from wikipost.services.pages import RevisionRecord, revision_record
 from wikipost.services.pageset import resolved_pages
@@ -234,14 +234,7 @@ class QueryRevisions(QueryModule):
         if "comment" in props:
             e["comment"] = rev.comment
         if "parsedcomment" in props:
-            site = ctx.wiki.settings.site
-            e["parsedcomment"] = format_comment(
-                rev.comment,
-                title,
-                ctx.wiki.titles,
-                site.script_path,
-                lambda t: ctx.wiki.pages.get_page(conn, t) is not None,
-            )
+            e["parsedcomment"] = parsed_comment(ctx, conn, rev.comment, title)
         if "tags" in props:
             e["tags"] = ResultList(list(rev.tags), "tag")
         return e
