@@ -431,27 +431,17 @@ class PageService:
         )
         if actor.id:
             conn.execute(_BUMP_EDITCOUNT, {"b_user": actor.id})
-        if page is not None and model != page.content_model:
+        old_model = default_content_model(title) if page is None else page.content_model
+        if model != old_model:
             self.logs.log(
                 conn,
                 type="contentmodel",
-                action="change",
+                action="new" if page is None else "change",
                 actor=actor,
                 title=title,
                 comment=comment if summary else "",
                 page_id=page_id,
-                params={"oldmodel": page.content_model, "newmodel": model},
-            )
-        elif page is None and model != default_content_model(title):
-            self.logs.log(
-                conn,
-                type="contentmodel",
-                action="new",
-                actor=actor,
-                title=title,
-                comment=comment if summary else "",
-                page_id=page_id,
-                params={"oldmodel": None, "newmodel": model},
+                params={"oldmodel": None if page is None else old_model, "newmodel": model},
             )
         return SaveResult(page_id, rev_id, old_rev, page is None, now, False, title, model)
 

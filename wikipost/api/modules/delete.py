@@ -7,8 +7,8 @@ from typing import Any
 from wikipost.api.context import ApiContext
 from wikipost.api.errors import ApiError
 from wikipost.api.module import ApiModule
+from wikipost.api.pagetarget import page_target
 from wikipost.api.params import Param
-from wikipost.services.titles import InvalidTitle
 
 
 class Delete(ApiModule):
@@ -34,20 +34,9 @@ class Delete(ApiModule):
     def execute(self, ctx: ApiContext, p: dict[str, Any]) -> None:
         wiki = ctx.wiki
         with wiki.db.write() as conn:
-            if p["pageid"] is not None:
-                page = wiki.pages.get_page_by_id(conn, p["pageid"])
-                if page is None:
-                    raise ApiError("nosuchpageid", f"There is no page with ID {p['pageid']}.")
-            else:
-                if p["title"] is None:
-                    raise ApiError("missingparam", 'One of the parameters "title" and "pageid" is required.')
-                try:
-                    title = wiki.titles.parse(p["title"])
-                except InvalidTitle:
-                    raise ApiError("invalidtitle", f'Bad title "{p["title"]}".') from None
-                page = wiki.pages.get_page(conn, title)
-                if page is None:
-                    raise ApiError("missingtitle", "The page you specified doesn't exist.")
+            _, page = page_target(wiki, conn, p)
+            if page is None:
+                raise ApiError("missingtitle", "The page you specified doesn't exist.")
             if not ctx.actor.has_right("delete"):
                 raise ApiError("permissiondenied", wiki.protection.group_list("delete"))
             reason = p["reason"]

@@ -7,11 +7,11 @@ from typing import Any
 from wikipost.api.context import ApiContext
 from wikipost.api.errors import ApiError
 from wikipost.api.module import ApiModule
+from wikipost.api.pagetarget import page_target
 from wikipost.api.params import Param
 from wikipost.api.result import ResultList
 from wikipost.clock import parse_iso8601
 from wikipost.services.protection import Restriction
-from wikipost.services.titles import InvalidTitle
 
 INFINITE = ("infinite", "indefinite", "infinity", "never")
 LEVELS = ("", "autoconfirmed", "sysop", "all")
@@ -42,19 +42,7 @@ class Protect(ApiModule):
         if not ctx.actor.has_right("protect"):
             raise ApiError("permissiondenied", wiki.protection.group_list("protect"))
         with wiki.db.write() as conn:
-            if p["pageid"] is not None:
-                page = wiki.pages.get_page_by_id(conn, p["pageid"])
-                if page is None:
-                    raise ApiError("nosuchpageid", f"There is no page with ID {p['pageid']}.")
-                title = page.title
-            else:
-                if p["title"] is None:
-                    raise ApiError("missingparam", 'One of the parameters "title" and "pageid" is required.')
-                try:
-                    title = wiki.titles.parse(p["title"])
-                except InvalidTitle:
-                    raise ApiError("invalidtitle", f'Bad title "{p["title"]}".') from None
-                page = wiki.pages.get_page(conn, title)
+            title, page = page_target(wiki, conn, p)
             expiries = p["expiry"] or ["infinite"]
             if len(expiries) != 1 and len(expiries) != len(p["protections"]):
                 raise ApiError(
