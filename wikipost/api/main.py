@@ -135,7 +135,7 @@ class ApiMain:
         fmt = "jsonfm"
         fmt_values: dict[str, Any] = {"formatversion": "1"}
         main: dict[str, Any] = {}
-        request_id = secrets.token_hex(10)
+        request_id = _RequestId()
         for name in request.array_params:
             ctx.warn("main", "unsupportedarray", f'Parameter "{name}" uses unsupported PHP array syntax.')
         for name in request.badutf8_params:
@@ -428,6 +428,17 @@ def _message(m: ApiMessage, fmt: str, module: str | None = None) -> dict[str, An
         out["data"] = dict(m.data)
     out["module"] = m.module or module or "main"
     return out
+
+
+class _RequestId:
+    """The id an internal error is reported and logged under; drawn only if one happens."""
+
+    _value: str | None = None
+
+    def __str__(self) -> str:
+        if self._value is None:
+            self._value = secrets.token_hex(10)
+        return self._value
 
 
 def _errorformat(request: ApiRequest) -> str:

@@ -29,6 +29,10 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._write_lock = threading.RLock() if self.is_sqlite else None
         self._lock_path: str | None = None
+        self._lock_fd: int | None = None
+        self._lock_pid = 0
+        self._writer_conn: Connection | None = None
+        self.checkpoints_deferred = False
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             self._lock_path = f"{parsed.database}.writelock"
         # The read connection of the request running on this thread (see ``scope``).
@@ -83,13 +87,15 @@ class Database:
             scoped.rollback()
         try:
             if self._write_lock is not None:
-                with self._write_lock, self._process_lock(), self.engine.connect() as conn, conn.begin():
-                    # pysqlite runs with autocommit at the DBAPI level (see _sqlite_on_connect),
-                    # so this is the transaction's real start; IMMEDIATE takes SQLite's write
-                    # lock now, so a writer can never fail on a lock upgrade.
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
-                    self._scoped.write_conn = conn
-                    yield conn
+                with self._write_lock, self._process_lock():
+                    conn = self._writer()
+                    with conn.begin():
+                        # pysqlite runs with autocommit at the DBAPI level (see
+                        # _sqlite_on_connect), so this is the transaction's real start; IMMEDIATE
+                        # takes SQLite's write lock now, so a writer never fails on a lock upgrade.
+                        _raw(conn).execute("BEGIN IMMEDIATE")
+                        self._scoped.write_conn = conn
+                        yield conn
             else:
                 with self.engine.begin() as conn:
                     self._scoped.write_conn = conn
@@ -97,18 +103,50 @@ class Database:
         finally:
             self._scoped.write_conn = None
 
+    def _writer(self) -> Connection:
+        """SQLite's one write connection, kept open: writers take turns under ``_write_lock``."""
+        if self._writer_conn is None or self._writer_conn.closed:
+            self._writer_conn = self.engine.connect()
+            if self.checkpoints_deferred:
+                _raw(self._writer_conn).execute("PRAGMA wal_autocheckpoint=0")
+        elif self._writer_conn.in_transaction():  # left over by a failure: start clean
+            self._writer_conn.rollback()
+        return self._writer_conn
+
+    def defer_checkpoints(self) -> None:
+        """Writers stop checkpointing the WAL; :meth:`checkpoint` (the background worker) does it.
+
+        By default the commit that takes the WAL past 1,000 pages copies them into the database
+        and syncs it — inside somebody's request. ``serve`` moves that work to its worker.
+        """
+        if self._write_lock is None:
+            return
+        with self._write_lock:
+            self.checkpoints_deferred = True
+            if self._writer_conn is not None and not self._writer_conn.closed:
+                _raw(self._writer_conn).execute("PRAGMA wal_autocheckpoint=0")
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database as far as readers allow (SQLite; no write lock)."""
+        if self._write_lock is None:
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
+
     @contextmanager
     def _process_lock(self) -> Iterator[None]:
         """Exclusive across processes (held only inside the in-process lock)."""
         if self._lock_path is None:
             yield
             return
-        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        if self._lock_fd is None or self._lock_pid != os.getpid():
+            self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._lock_pid = os.getpid()
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
-            os.close(fd)  # closing releases the lock
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -121,7 +159,22 @@ class Database:
             yield conn
 
     def dispose(self) -> None:
+        if self._write_lock is not None:
+            with self._write_lock:
+                if self._writer_conn is not None:
+                    self._writer_conn.close()
+                    self._writer_conn = None
+        if self._lock_fd is not None and self._lock_pid == os.getpid():
+            os.close(self._lock_fd)
+        self._lock_fd = None
         self.engine.dispose()
+
+
+def _raw(conn: Connection) -> Any:
+    """The DBAPI connection under a SQLAlchemy one (statements there bypass SQLAlchemy's state)."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    return raw
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from wikipost.clock import Clock
 from wikipost.db import Database
+from wikipost.db.prepared import Prepared
 from wikipost.db.schema.mail import mail_outbox
 from wikipost.mail.backends.base import DeliveryError, MailBackend
 from wikipost.mail.message import OutgoingMail
@@ -29,7 +30,15 @@ from wikipost.settings import Settings
 log = logging.getLogger("wikipost.mail")
 
 STATUSES = ("queued", "sending", "sent", "failed")
-_INSERT = insert(mail_outbox)
+_ENQUEUE_COLUMNS = (
+    "message_id", "kind", "envelope_from", "recipients", "subject", "raw", "status", "attempts",
+    "created", "next_attempt", "lease_until", "last_error",
+)  # fmt: skip
+_INSERT = Prepared(
+    insert(mail_outbox)
+    .values({name: bindparam(name) for name in _ENQUEUE_COLUMNS})
+    .returning(mail_outbox.c.id)
+)
 
 
 @dataclass(frozen=True)
@@ -106,12 +115,8 @@ class Outbox:
             }
             for kind, m in mails
         ]
-        ids = []
-        for values in rows:  # one statement per row: SQLite gives no ids for executemany
-            key = conn.execute(_INSERT, values).inserted_primary_key
-            assert key is not None
-            ids.append(int(key[0]))
-        return ids
+        # One statement per row: executemany gives no ids back.
+        return [int(_INSERT.scalar(conn, values)) for values in rows]
 
     def claim(self, limit: int) -> list[OutboxRow]:
         """Take up to ``limit`` due rows (queued and due, or sending with a lapsed lease)."""

@@ -1,9 +1,10 @@
 """Email a user (``action=emailuser``): 1.39's checks in 1.39's order, D1's codes and texts,
 durable acceptance (D3) and the duplicate guard (D4).
 
-Order: target (M1–M5) before sender (M6–M9), then the rate-limit peek (M10). Then one write
-transaction: the duplicate guard row, the quota unit, the outbox rows — so a request is either
-wholly accepted (and answered ``Success``) or leaves nothing behind.
+Order: target (M1–M5) before sender (M6–M9), then one write transaction: the duplicate guard
+(a retry inside the window is answered ``Success`` and takes no quota), the quota unit (M10,
+``ratelimited``), the outbox rows — so a request is either wholly accepted (and answered
+``Success``) or leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wikipost.actor import Actor
 from wikipost.clock import Clock
 from wikipost.db import Database
+from wikipost.db.prepared import Prepared
 from wikipost.db.schema.accounts import blocks, user_options, users
 from wikipost.db.schema.mail import emailuser_requests
 from wikipost.mail.backends.base import DeliveryError, MailBackend
@@ -54,7 +56,7 @@ _PHP_RTRIM = " \t\n\r\0\x0b"
 
 # Statements built once (the hot path only binds values).
 _MAIL_OPTIONS = ("disablemail", "email-allow-new-users", "email-blacklist")
-_TARGET = (
+_TARGET = Prepared(
     select(
         users.c.id,
         users.c.name,
@@ -66,12 +68,16 @@ _TARGET = (
     )
     .select_from(
         users.outerjoin(
-            user_options, and_(user_options.c.user_id == users.c.id, user_options.c.name.in_(_MAIL_OPTIONS))
+            user_options,
+            and_(
+                user_options.c.user_id == users.c.id,
+                or_(*(user_options.c.name == option for option in _MAIL_OPTIONS)),
+            ),
         )
     )
     .where(users.c.name == bindparam("name"))
 )
-_SENDER = (
+_SENDER = Prepared(
     select(
         users.c.id,
         users.c.name,
@@ -83,9 +89,13 @@ _SENDER = (
     .select_from(users.outerjoin(blocks, blocks.c.user_id == users.c.id))
     .where(users.c.id == bindparam("id"))
 )
-_SEEN = select(emailuser_requests.c.created).where(emailuser_requests.c.dedupe_key == bindparam("key"))
-_GUARD_INSERT = insert(emailuser_requests)
-_GUARD_TOUCH = (
+_SEEN = Prepared(
+    select(emailuser_requests.c.created).where(emailuser_requests.c.dedupe_key == bindparam("key"))
+)
+_GUARD_INSERT = Prepared(
+    insert(emailuser_requests).values(dedupe_key=bindparam("key"), created=bindparam("created"))
+)
+_GUARD_TOUCH = Prepared(
     update(emailuser_requests)
     .where(emailuser_requests.c.dedupe_key == bindparam("key"))
     .values(created=bindparam("created"))
@@ -147,7 +157,7 @@ class EmailUserService:
     ) -> tuple[_Person, dict[str, str], _Person | None, Any]:
         """Target with its mail preferences, sender with its block: two queries."""
         name = normalize_name(target_raw)
-        rows = conn.execute(_TARGET, {"name": name}).all() if name is not None else []
+        rows = _TARGET.all(conn, {"name": name}) if name is not None else []
         if not rows or rows[0].is_system:
             raise EmailUserError(NOTARGET)
         row = rows[0]
@@ -156,7 +166,7 @@ class EmailUserService:
         sender = None
         block = None
         if actor.is_registered:
-            srow = conn.execute(_SENDER, {"id": actor.id}).first()
+            srow = _SENDER.first(conn, {"id": actor.id})
             if srow is not None:
                 sender = _Person(srow.id, srow.name, srow.email, srow.email_authenticated is not None)
                 block = srow if srow.block_email is not None else None
@@ -243,11 +253,8 @@ class EmailUserService:
         window = self.settings.mail.dedupe_seconds
         with self.db.read() as conn:
             target, sender = self.check(conn, actor, target_raw)
-            key = self.dedupe_key(sender.id, target.id, subject, text, ccme)
-            if window > 0 and self._seen(conn, key, window):
-                return EmailUserResult("Success", duplicate=True)
-        if not self.ratelimiter.allowed("emailuser", actor, ip):
-            raise EmailUserError(RATELIMITED)
+        key = self.dedupe_key(sender.id, target.id, subject, text, ccme)
+        # Composed before the write transaction, so the write lock is held only for the rows.
         mails = self.compose(sender, target, subject, text, ccme)
         sync = self.settings.mail.delivery == "sync"
         try:
@@ -272,20 +279,16 @@ class EmailUserService:
                 conn.execute(delete(emailuser_requests).where(emailuser_requests.c.dedupe_key == key))
         return outcome
 
-    def _seen(self, conn: Connection, key: str, window: int) -> bool:
-        created = conn.execute(_SEEN, {"key": key}).scalar()
-        return created is not None and created > self.clock.now() - window
-
     def _guard(self, conn: Connection, key: str, window: int) -> bool:
         """Record this request; False when an identical one is already inside the window."""
         now = int(self.clock.now())
-        created = conn.execute(_SEEN, {"key": key}).scalar()
+        created = _SEEN.scalar(conn, {"key": key})
         if created is not None:
             if created > now - window:
                 return False
-            conn.execute(_GUARD_TOUCH, {"key": key, "created": now})
+            _GUARD_TOUCH.run(conn, {"key": key, "created": now})
             return True
-        conn.execute(_GUARD_INSERT, {"dedupe_key": key, "created": now})
+        _GUARD_INSERT.run(conn, {"key": key, "created": now})
         return True
 
     def purge_requests(self) -> int:

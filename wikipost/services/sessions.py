@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from wikipost.clock import Clock
 from wikipost.db import Database
+from wikipost.db.prepared import Prepared
 from wikipost.db.schema.accounts import users as users_table
 from wikipost.db.schema.core import sessions as sessions_table
 from wikipost.settings import Settings
@@ -87,7 +88,7 @@ class Session:
         self.dirty = False
 
 
-_SESSION_BY_ID = select(sessions_table).where(sessions_table.c.id == bindparam("id"))
+_SESSION_BY_ID = Prepared(select(sessions_table).where(sessions_table.c.id == bindparam("id")))
 
 
 class SessionService:
@@ -107,7 +108,7 @@ class SessionService:
         row = None
         if sid and len(sid) <= 64:
             with self.db.read() as conn:
-                row = conn.execute(_SESSION_BY_ID, {"id": sid}).first()
+                row = _SESSION_BY_ID.first(conn, {"id": sid})
         now = int(self.clock.now())
         if sid is None or row is None or row.expires < now:
             return self._from_remember_cookies(cookies)

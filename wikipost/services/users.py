@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from wikipost.actor import Actor
 from wikipost.clock import Clock
 from wikipost.db import Database
+from wikipost.db.prepared import Prepared
 from wikipost.db.schema.accounts import bot_passwords, user_groups, users
 from wikipost.services.blocks import Block, BlocksMixin
 from wikipost.services.grants import rights_for_grants
@@ -47,11 +48,24 @@ class UserRecord:
 
 
 # Hot-path statements, built once: constructing a statement costs more than running it.
-_USER_BY_ID = select(users).where(users.c.id == bindparam("id"))
-_USER_BY_NAME = select(users).where(users.c.name == bindparam("name"))
-_GROUPS_OF = select(user_groups.c.group_name).where(user_groups.c.user_id == bindparam("id"))
-_GRANTS_OF = select(bot_passwords.c.grants).where(
-    bot_passwords.c.user_id == bindparam("id"), bot_passwords.c.app_id == bindparam("app")
+_USER_BY_ID = Prepared(select(users).where(users.c.id == bindparam("id")))
+_USER_BY_NAME = Prepared(select(users).where(users.c.name == bindparam("name")))
+_GROUPS_OF = Prepared(select(user_groups.c.group_name).where(user_groups.c.user_id == bindparam("id")))
+# The session's user and, for a bot-password session, its grants: one lookup per request.
+_USER_WITH_GRANTS = Prepared(
+    select(users, bot_passwords.c.grants.label("bot_grants"))
+    .select_from(
+        users.outerjoin(
+            bot_passwords,
+            and_(bot_passwords.c.user_id == users.c.id, bot_passwords.c.app_id == bindparam("app")),
+        )
+    )
+    .where(users.c.id == bindparam("id"))
+)
+_GRANTS_OF = Prepared(
+    select(bot_passwords.c.grants).where(
+        bot_passwords.c.user_id == bindparam("id"), bot_passwords.c.app_id == bindparam("app")
+    )
 )
 
 
@@ -60,6 +74,8 @@ class UserService(PreferencesMixin, BlocksMixin):
         self.db = db
         self.settings = settings
         self.clock = clock
+        # Rights of a (groups, implicit groups, grants) combination; settings never change.
+        self._rights_cache: dict[tuple[Any, ...], frozenset[str]] = {}
 
     # --- names ------------------------------------------------------------------------------
 
@@ -71,7 +87,7 @@ class UserService(PreferencesMixin, BlocksMixin):
 
     def _record(self, conn: Connection, row: Any) -> UserRecord:
         uid = row.id
-        groups = conn.execute(_GROUPS_OF, {"id": uid}).scalars().all()
+        groups = [r[0] for r in _GROUPS_OF.all(conn, {"id": uid})]
         return UserRecord(
             uid,
             row.name,
@@ -85,7 +101,7 @@ class UserService(PreferencesMixin, BlocksMixin):
 
     def get_by_id(self, user_id: int) -> UserRecord | None:
         with self.db.read() as conn:
-            row = conn.execute(_USER_BY_ID, {"id": user_id}).first()
+            row = _USER_BY_ID.first(conn, {"id": user_id})
             return self._record(conn, row) if row is not None else None
 
     def get_by_name(self, name: str) -> UserRecord | None:
@@ -94,7 +110,7 @@ class UserService(PreferencesMixin, BlocksMixin):
         if canonical is None:
             return None
         with self.db.read() as conn:
-            row = conn.execute(_USER_BY_NAME, {"name": canonical}).first()
+            row = _USER_BY_NAME.first(conn, {"name": canonical})
             return self._record(conn, row) if row is not None else None
 
     def get_many(self, *, names: Iterable[str] = (), ids: Iterable[int] = ()) -> list[UserRecord]:
@@ -181,9 +197,15 @@ class UserService(PreferencesMixin, BlocksMixin):
         self, user: UserRecord, grants: frozenset[str] | None = None, bot_app: str | None = None
     ) -> Actor:
         implicit = self.implicit_groups(user)
-        rights = self.rights_of_groups(user.groups + implicit)
-        if grants is not None:
-            rights = rights & rights_for_grants(grants)
+        key = (user.groups, implicit, grants)
+        rights = self._rights_cache.get(key)
+        if rights is None:
+            rights = self.rights_of_groups(user.groups + implicit)
+            if grants is not None:
+                rights = rights & rights_for_grants(grants)
+            if len(self._rights_cache) >= 1024:  # bounded: group and grant sets are few
+                self._rights_cache.clear()
+            self._rights_cache[key] = rights
         return Actor(
             id=user.id,
             name=user.name,
@@ -197,19 +219,21 @@ class UserService(PreferencesMixin, BlocksMixin):
     def actor_for_session(self, session: Session, ip: str) -> Actor:
         if not session.user_id:
             return self.anonymous(ip)
-        user = self.get_by_id(session.user_id)
+        with self.db.read() as conn:
+            row = _USER_WITH_GRANTS.first(conn, {"id": session.user_id, "app": session.bot_app or ""})
+            user = self._record(conn, row) if row is not None else None
         if user is None or user.is_system:
             return self.anonymous(ip)
         if session.bot_app:
-            grants = self.bot_password_grants(user.id, session.bot_app)
-            if grants is None:  # the bot password was deleted: the session is void
+            if row.bot_grants is None:  # the bot password was deleted: the session is void
                 return self.anonymous(ip)
+            grants = frozenset(json.loads(row.bot_grants))
             return self.actor_for(user, grants=grants, bot_app=session.bot_app)
         return self.actor_for(user)
 
     def bot_password_grants(self, user_id: int, app_id: str) -> frozenset[str] | None:
         with self.db.read() as conn:
-            raw = conn.execute(_GRANTS_OF, {"id": user_id, "app": app_id}).scalar()
+            raw = _GRANTS_OF.scalar(conn, {"id": user_id, "app": app_id})
         return None if raw is None else frozenset(json.loads(raw))
 
     # --- creation and changes ---------------------------------------------------------------
