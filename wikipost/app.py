@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, request_response
 from starlette.types import Receive, Scope, Send
@@ -22,24 +22,24 @@ from wikipost.wiki import Wiki
 PARSEABLE_BODIES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-async def read_api_request(request: Request, max_body: int) -> ApiRequest:
-    """Turn an HTTP request into an ApiRequest; never raises on bad input.
+async def read_api_request(scope: Scope, receive: Receive, max_body: int) -> ApiRequest:
+    """Turn an HTTP request (ASGI scope and body stream) into an ApiRequest; never raises.
 
     Bodies are read only for POST with a form content type, up to ``max_body`` bytes (a larger
     body is flagged and ApiMain refuses it). Invalid UTF-8 is kept as lone surrogates so that
     ``merge_params`` can replace it and warn ``badutf8`` as MediaWiki does.
     """
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    client = request.client.host if request.client else "127.0.0.1"
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    client = scope.get("client")
     api_request = ApiRequest(
-        method=request.method.upper(),
+        method=scope["method"].upper(),
         values={},
         query_keys=set(),
         headers=headers,
-        client_ip=client,
-        scheme=request.url.scheme,
+        client_ip=client[0] if client else "127.0.0.1",
+        scheme=scope.get("scheme", "http"),
     )
-    query = parse_urlencoded(request.scope.get("query_string", b""))
+    query = parse_urlencoded(scope.get("query_string", b""))
     body: list[tuple[str, str]] = []
     if api_request.method == "POST":
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -49,13 +49,13 @@ async def read_api_request(request: Request, max_body: int) -> ApiRequest:
         elif not ctype:
             api_request.post_without_content_type = True
         elif ctype in PARSEABLE_BODIES:
-            raw = await _read_limited(request, max_body)
+            raw = await _read_limited(receive, max_body)
             if raw is None:
                 api_request.body_too_large = True
             elif ctype == "application/x-www-form-urlencoded":
                 body = parse_urlencoded(raw)
             else:
-                body = await _multipart(request, raw, max_body, api_request)
+                body = await _multipart(Request(scope, receive), raw, max_body, api_request)
     merge_params(query, body, api_request)
     return api_request
 
@@ -80,18 +80,35 @@ async def _multipart(
     return body
 
 
-async def _read_limited(request: Request, limit: int) -> bytes | None:
+async def _read_limited(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or None when it exceeds ``limit``; b"" if the client went away."""
     chunks: list[bytes] = []
     size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _cookies(headers: dict[str, str]) -> dict[str, str]:
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                return None
-            chunks.append(chunk)
-    except ClientDisconnect:
-        return b""
-    return b"".join(chunks)
+        return cookie_parser(headers.get("cookie", ""))
+    except Exception:  # a malformed Cookie header counts as no cookies
+        return {}
+
+
+async def send_response(send: Send, result: ApiResponse) -> None:
+    headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in result.headers]
+    headers.append((b"content-length", str(len(result.body)).encode()))
+    await send({"type": "http.response.start", "status": result.status, "headers": headers})
+    await send({"type": "http.response.body", "body": result.body})
 
 
 class AnyMethod:
@@ -104,52 +121,54 @@ class AnyMethod:
         await self.app(scope, receive, send)
 
 
-def _cookies(request: Request) -> dict[str, str]:
-    try:
-        return dict(request.cookies)
-    except Exception:  # a malformed Cookie header counts as no cookies
-        return {}
+class ApiEndpoint:
+    """``<script_path>/api.php`` as a bare ASGI app in front of Starlette.
 
+    Every request of the Action API comes here, so it skips Starlette's middleware stack,
+    router and Request/Response objects; any other path (index.php, api.php/…, lifespan) goes
+    on to the Starlette app. Fast modules run inline on the event loop; modules that declare
+    ``blocking`` run in a worker thread.
+    """
 
-def to_response(result: ApiResponse) -> Response:
-    response = Response(result.body, status_code=result.status)
-    for name, value in result.headers:
-        if name.lower() == "content-type":
-            response.headers["content-type"] = value
+    def __init__(self, api: ApiMain, path: str, max_body: int, fallback: Starlette) -> None:
+        self.api = api
+        self.path = path
+        self.max_body = max_body
+        self.fallback = fallback
+        self.state = fallback.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.fallback(scope, receive, send)
+            return
+        parsed = await read_api_request(scope, receive, self.max_body)
+        cookies = _cookies(parsed.headers)
+        if self.api.is_blocking(parsed):
+            result = await run_in_threadpool(self.api.handle, parsed, cookies)
         else:
-            response.headers.append(name, value)
-    return response
+            result = self.api.handle(parsed, cookies)
+        await send_response(send, result)
 
 
-def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool = False) -> Starlette:
+def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool = False) -> ApiEndpoint:
     """The ASGI app. ``run_worker`` starts the in-process background worker (``serve`` does)."""
     registry = registry or build_registry()
     api = ApiMain(wiki, registry)
     max_body = wiki.settings.site.max_body_bytes
 
-    async def api_php(request: Request) -> Response:
-        if request.path_params.get("rest"):
-            target = f"{wiki.settings.site.script_path}/api.php"
-            if request.url.query:
-                target += "?" + request.url.query
-            return PlainTextResponse(
-                f"Moved permanently to {target}\n", status_code=301, headers={"Location": target}
-            )
-        parsed = await read_api_request(request, max_body)
-        if api.is_blocking(parsed):
-            result = await run_in_threadpool(api.handle, parsed, _cookies(request))
-        else:
-            result = api.handle(parsed, _cookies(request))
-        return to_response(result)
+    async def moved(request: Request) -> Response:
+        """``api.php/anything``: MediaWiki redirects to api.php itself."""
+        target = f"{wiki.settings.site.script_path}/api.php"
+        if request.url.query:
+            target += "?" + request.url.query
+        return PlainTextResponse(
+            f"Moved permanently to {target}\n", status_code=301, headers={"Location": target}
+        )
 
     script = wiki.settings.site.script_path
-    # Every method reaches ApiMain: OPTIONS is CORS only, others than GET/HEAD/POST get
-    # MediaWiki's invalidmethod error (HTTP 405) in the API's own envelope.
-    endpoint = AnyMethod(api_php)
-    routes = [
-        Route(f"{script}/api.php", endpoint, methods=None),
-        Route(f"{script}/api.php/{{rest:path}}", endpoint, methods=None),
-    ]
+    # Every method reaches ApiMain (ApiEndpoint): OPTIONS is CORS only, others than
+    # GET/HEAD/POST get MediaWiki's invalidmethod error (HTTP 405) in the API's own envelope.
+    routes = [Route(f"{script}/api.php/{{rest:path}}", AnyMethod(moved), methods=None)]
     from wikipost.web import index_routes
 
     routes += index_routes(wiki)
@@ -157,6 +176,7 @@ def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if run_worker:
+            wiki.db.defer_checkpoints()
             wiki.background().start()
         try:
             yield
@@ -167,4 +187,4 @@ def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.wiki = wiki
     app.state.api = api
-    return app
+    return ApiEndpoint(api, f"{script}/api.php", max_body, app)
