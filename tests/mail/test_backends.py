@@ -99,6 +99,26 @@ def test_each_outcome_is_reported(harness: Harness) -> None:
 # --- SMTP specifics ---------------------------------------------------------------------------
 
 
+def test_maildir_moves_every_mail_from_tmp_into_new(tmp_path: Path) -> None:
+    maildir = MaildirBackend(tmp_path / "maildir")
+    mails = [make_mail(n) for n in range(5)]
+    assert maildir.send_each(mails) == [None] * 5
+    assert list((tmp_path / "maildir" / "tmp").iterdir()) == []
+    stored = sorted((tmp_path / "maildir" / "new").iterdir())
+    assert len({p.name for p in stored}) == 5
+    assert sorted(p.read_bytes() for p in stored) == sorted(m.raw for m in mails)
+
+
+def test_maildir_that_cannot_be_written_reports_each_mail(tmp_path: Path) -> None:
+    maildir = MaildirBackend(tmp_path / "maildir")
+    maildir.open()
+    (tmp_path / "maildir" / "tmp").rmdir()
+    (tmp_path / "maildir" / "tmp").write_text("not a directory")
+    results = maildir.send_each([make_mail(1), make_mail(2)])
+    assert all(r is not None and "Maildir" in r.reason for r in results)
+    assert list((tmp_path / "maildir" / "new").iterdir()) == []
+
+
 def test_smtp_reuses_one_connection_for_many_mails() -> None:
     with Sink() as sink:
         backend = SmtpBackend("127.0.0.1", sink.port, timeout=10)
