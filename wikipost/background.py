@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Protocol
+
+from wikipost.db import Database
 
 log = logging.getLogger("wikipost.background")
 
@@ -22,6 +25,20 @@ class Drainer(Protocol):
         ...
 
 
+class WalCheckpointer:
+    """Checkpoints SQLite's WAL once a pass when the writers were told not to (``serve``)."""
+
+    name = "wal-checkpoint"
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def run_once(self, limit: int) -> int:
+        if self.db.checkpoints_deferred:
+            self.db.checkpoint()
+        return 0
+
+
 class BackgroundWorker:
     def __init__(
         self,
@@ -29,17 +46,21 @@ class BackgroundWorker:
         *,
         poll_seconds: float = 0.2,
         batch: int = 200,
-        coalesce_seconds: float = 0.02,
+        coalesce_seconds: float = 0.05,
     ) -> None:
         self.drainers = drainers
         self.poll_seconds = poll_seconds
         self.batch = batch
-        # After a wake-up, wait this long so a burst of new work is handled as one batch: the
-        # per-pass cost (claim and record transactions) is then shared by many items.
+        # After a wake-up from idle, wait this long so a burst of new work is handled as one
+        # batch: the per-pass cost (claim and record transactions, a filesystem sync) is then
+        # shared by many items. Under load passes follow each other and batch by themselves.
         self.coalesce_seconds = coalesce_seconds
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        # How an idle worker waits for new work (up to the given seconds); by default for
+        # wake(), in the worker process for a datagram from the servers (wikipost/wakeup.py).
+        self.wait_for_work: Callable[[float], bool] = self._wait_for_wake
 
     def run_pass(self) -> int:
         done = 0
@@ -66,26 +87,38 @@ class BackgroundWorker:
         """New work was queued: don't wait for the next poll."""
         self._wake.set()
 
+    def request_stop(self) -> None:
+        """End :meth:`run_forever` after the pass in hand (safe from a signal handler)."""
+        self._stop.set()
+        self._wake.set()
+
     def start(self) -> None:
+        """Run :meth:`run_forever` in a thread of this process (``[jobs] runner = "thread"``)."""
         if self._thread is not None:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="wikipost-worker", daemon=True)
+        self._thread = threading.Thread(target=self.run_forever, name="wikipost-worker", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
 
-    def _loop(self) -> None:
+    def run_forever(self, stop_when: Callable[[], bool] | None = None) -> None:
+        """Pass after pass until stopped: at once while passes find work; when idle, wait for a
+        wake-up (then ``coalesce_seconds`` more, so a burst is handled as one batch) or the next
+        poll."""
         while not self._stop.is_set():
-            done = self.run_pass()
-            if done >= self.batch:
-                continue  # a backlog: keep going
-            if not done:
-                self._wake.wait(self.poll_seconds)
-                self._wake.clear()
-            self._stop.wait(self.coalesce_seconds)
+            if stop_when is not None and stop_when():
+                return
+            if self.run_pass():
+                continue  # more may have come meanwhile (and a job's follow-ups are due now)
+            if self.wait_for_work(self.poll_seconds):
+                self._stop.wait(self.coalesce_seconds)
+
+    def _wait_for_wake(self, timeout: float) -> bool:
+        woken = self._wake.wait(timeout)
+        self._wake.clear()
+        return woken

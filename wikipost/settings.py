@@ -262,7 +262,12 @@ class MassMessageSettings:
 @dataclass(frozen=True)
 class JobSettings:
     lease_seconds: int = setting(60, "A claimed job not finished within this time is retried.")
-    poll_seconds: float = setting(0.2, "How often the in-process worker looks for new jobs.")
+    poll_seconds: float = setting(0.2, "How often the background worker looks for new work.")
+    runner: str = setting(
+        "process",
+        'Where `serve` runs background work (mail, jobs): "process" (one worker process beside '
+        'the server, on its own core) or "thread" (a thread in each server process).',
+    )
     batch: int = setting(200, "Jobs a worker claims at once.")
 
 

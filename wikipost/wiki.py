@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from wikipost.background import BackgroundWorker, Drainer
+from wikipost.background import BackgroundWorker, Drainer, WalCheckpointer
 from wikipost.clock import Clock
 from wikipost.db import Database
 from wikipost.jobs import JobQueue
@@ -41,6 +42,8 @@ class Wiki:
     # Background work (mail outbox, job queue); each service appends its drainer in build_wiki.
     drainers: list[Drainer] = field(default_factory=list)
     worker: BackgroundWorker | None = None
+    # In a server process whose background work runs in the worker process: how to wake it.
+    remote_wake: Callable[[], None] | None = None
     # Accounts: bot passwords and the password-login checks with their throttle.
     botpasswords: BotPasswordService = field(init=False)
     login: LoginService = field(init=False)
@@ -68,6 +71,17 @@ class Wiki:
             self.worker = BackgroundWorker(self.drainers, poll_seconds=jobs.poll_seconds, batch=jobs.batch)
         return self.worker
 
+    def wake(self) -> None:
+        """Mail or jobs were queued: tell whoever works on them not to wait for the next poll."""
+        if self.worker is not None:
+            self.worker.wake()
+        elif self.remote_wake is not None:
+            self.remote_wake()
+
+    def in_flight(self) -> int:
+        """Jobs and mails claimed by some worker and not yet recorded."""
+        return self.jobs.counts().get("running", 0) + self.outbox.counts().get("sending", 0)
+
     def close(self) -> None:
         if self.worker is not None:
             self.worker.stop()
@@ -91,7 +105,7 @@ def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database |
     wiki.botpasswords = BotPasswordService(db, clock)
     wiki.login = LoginService(db, settings, clock, wiki.users, wiki.botpasswords)
     wiki.jobs = JobQueue(db, clock, settings.jobs)
-    wiki.jobs.notify = lambda: wiki.worker.wake() if wiki.worker is not None else None
+    wiki.jobs.notify = wiki.wake
     wiki.drainers.append(wiki.jobs)
     wiki.mailer = build_backend(settings)
     wiki.outbox = Outbox(db, settings, clock)
@@ -103,14 +117,14 @@ def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database |
         wiki.outbox,
         wiki.ratelimiter,
         wiki.mailer,
-        wake=lambda: wiki.worker.wake() if wiki.worker is not None else None,
+        wake=wiki.wake,
     )
     wiki.email_confirmation = EmailConfirmation(
         db,
         settings,
         clock,
         wiki.outbox,
-        wake=lambda: wiki.worker.wake() if wiki.worker is not None else None,
+        wake=wiki.wake,
     )
     wiki.drainers.append(OutboxDrainer(wiki.outbox, wiki.mailer))
     wiki.drainers.append(DedupePurger(wiki.emailuser, clock))
@@ -126,4 +140,5 @@ def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database |
         db, settings, clock, users=wiki.users, pages=wiki.pages, titles=wiki.titles, jobs=wiki.jobs
     )
     register_massmessage_jobs(wiki.massmessage, wiki.jobs, protection=wiki.protection)
+    wiki.drainers.append(WalCheckpointer(db))
     return wiki

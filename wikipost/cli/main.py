@@ -72,24 +72,38 @@ def serve(
             err=True,
         )
         raise typer.Exit(2)
+    if settings.jobs.runner not in ("process", "thread"):
+        typer.echo('error: [jobs] runner must be "process" or "thread"', err=True)
+        raise typer.Exit(2)
     wiki = open_wiki(ctx)
     wiki.close()
     typer.echo(f"serving {settings.site.script_path}/api.php on http://{host}:{port}")
     import os
 
+    from wikipost.worker_process import WorkerProcess
+
     os.environ["WIKIPOST_DATA_DIR"] = str(settings.data_dir)
     if ctx.obj.config:
         os.environ["WIKIPOST_CONFIG"] = str(ctx.obj.config)
-    uvicorn.run(
-        "wikipost.serve:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        proxy_headers=False,
-        access_log=False,
-    )
+    worker = None
+    if settings.jobs.runner == "process":
+        os.environ["WIKIPOST_WORKER_PROCESS"] = "1"  # the app leaves background work to it
+        worker = WorkerProcess()
+        worker.start()
+    try:
+        uvicorn.run(
+            "wikipost.serve:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            proxy_headers=False,
+            access_log=False,
+        )
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 jobs_app = typer.Typer(help="The background queue: mail outbox and jobs.", no_args_is_help=True)
@@ -98,11 +112,38 @@ app.add_typer(jobs_app, name="jobs")
 
 @jobs_app.command("run")
 def jobs_run(ctx: typer.Context) -> None:
-    """Process everything that is due (mail and jobs) now, then exit."""
+    """Process everything that is due (mail and jobs) now, then exit.
+
+    Work another worker (serve's) has claimed is waited for, so that when this returns,
+    everything queued before it started is done.
+    """
+    import time
+
     wiki = open_wiki(ctx)
     done = wiki.background().drain()
+    deadline = time.monotonic() + wiki.settings.jobs.lease_seconds + 5
+    while wiki.in_flight() and time.monotonic() < deadline:
+        time.sleep(0.1)
+        done += wiki.background().drain()
     typer.echo(f"processed {done} item(s)")
     wiki.close()
+
+
+@jobs_app.command("work")
+def jobs_work(
+    ctx: typer.Context,
+    parent_pid: Annotated[
+        int | None, typer.Option(help="Exit when this process (serve) is gone.", hidden=True)
+    ] = None,
+) -> None:
+    """Process mail and jobs as they come, until SIGTERM or Ctrl-C (serve starts one)."""
+    from wikipost.worker_process import run_worker
+
+    wiki = open_wiki(ctx)
+    try:
+        run_worker(wiki, parent_pid)
+    finally:
+        wiki.close()
 
 
 @app.command("settings")

@@ -1,0 +1,123 @@
+"""The background worker as a process of its own beside ``serve`` (``[jobs] runner = "process"``).
+
+Why a process: the server answers API requests on one event-loop thread. A worker thread in the
+same interpreter (``runner = "thread"``) shares its GIL, and delivering mail is syscall-heavy
+(a file or an SMTP exchange per mail), so every delivery takes the GIL away from the request
+loop; on a 2-core machine that costs about a quarter of the request rate. A separate process
+runs the same :class:`~wikipost.background.BackgroundWorker` on the other core. It finds work by
+polling the store (``[jobs] poll_seconds``); accepted mail is already durable there (D3), so
+nothing is handed over in memory.
+
+``serve`` starts one with :class:`WorkerProcess` and restarts it if it dies; the worker exits
+when its parent goes away (``PR_SET_PDEATHSIG`` on Linux, and a parent-pid check each pass).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+
+from wikipost.wakeup import WakeListener, wake_address
+from wikipost.wiki import Wiki
+
+log = logging.getLogger("wikipost.worker")
+
+RESTART_DELAY_SECONDS = 1.0
+
+
+def worker_command(parent_pid: int) -> list[str]:
+    return [sys.executable, "-m", "wikipost", "jobs", "work", "--parent-pid", str(parent_pid)]
+
+
+class WorkerProcess:
+    """Starts ``wikipost jobs work`` and keeps one running until :meth:`stop`."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self.env = dict(os.environ if env is None else env)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._supervisor: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._spawn()
+        self._supervisor = threading.Thread(target=self._supervise, name="wikipost-supervisor", daemon=True)
+        self._supervisor.start()
+
+    def _spawn(self) -> None:
+        with self._lock:
+            if not self._stopping.is_set():
+                self.proc = subprocess.Popen(worker_command(os.getpid()), env=self.env)
+
+    def _supervise(self) -> None:
+        while not self._stopping.is_set():
+            proc = self.proc
+            if proc is None:
+                return
+            code = proc.wait()
+            if self._stopping.is_set():
+                return
+            log.error("background worker exited with %s; restarting it", code)
+            self._stopping.wait(RESTART_DELAY_SECONDS)
+            self._spawn()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM: the worker finishes and records the batch in hand, then exits."""
+        self._stopping.set()
+        with self._lock:
+            proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux for SIGTERM when the parent dies (elsewhere the per-pass check does it)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library is loaded already
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def run_worker(wiki: Wiki, parent_pid: int | None = None) -> None:
+    """The worker process's main loop: every drainer, until SIGTERM/SIGINT or the parent is gone."""
+    if parent_pid is not None:
+        _die_with_parent()
+    worker = wiki.background()
+    wiki.db.defer_checkpoints()  # the WalCheckpointer drainer does them, once a pass
+    listener: WakeListener | None = None
+    try:
+        listener = WakeListener(wake_address(wiki.settings.data_dir))
+        worker.wait_for_work = listener.wait
+    except OSError as err:  # another worker of this store still listens: poll instead
+        log.warning("no wake-up socket (%s); polling every %s s", err, worker.poll_seconds)
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        worker.request_stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def parent_gone() -> bool:
+        return parent_pid is not None and os.getppid() != parent_pid
+
+    started = time.monotonic()
+    try:
+        worker.run_forever(stop_when=parent_gone)
+    finally:
+        if listener is not None:
+            listener.close()
+    log.info("background worker stopped after %.0f s", time.monotonic() - started)
