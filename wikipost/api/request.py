@@ -66,13 +66,14 @@ def parse_urlencoded(raw: bytes) -> list[tuple[str, str]]:
         if not part:
             continue
         name, _, value = part.partition(b"=")
-        pairs.append(
-            (
-                decode_bytes(unquote_to_bytes(name.replace(b"+", b" "))),
-                decode_bytes(unquote_to_bytes(value.replace(b"+", b" "))),
-            )
-        )
+        pairs.append((_unquote(name), _unquote(value)))
     return pairs
+
+
+def _unquote(raw: bytes) -> str:
+    if b"%" not in raw and b"+" not in raw:  # most names and many values: nothing to undo
+        return decode_bytes(raw)
+    return decode_bytes(unquote_to_bytes(raw.replace(b"+", b" ")))
 
 
 def normalise_value(value: str) -> tuple[str, bool]:

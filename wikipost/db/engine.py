@@ -32,6 +32,7 @@ class Database:
         self._lock_fd: int | None = None
         self._lock_pid = 0
         self._writer_conn: Connection | None = None
+        self._main_reader_conn: Connection | None = None
         self.checkpoints_deferred = False
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             self._lock_path = f"{parsed.database}.writelock"
@@ -64,13 +65,33 @@ class Database:
         if getattr(self._scoped, "conn", None) is not None:
             yield
             return
-        conn = self.engine.connect()
+        kept = self._main_reader()
+        conn = kept or self.engine.connect()
+        if kept is not None:
+            # The request's reads share one (deferred) read transaction: SQLite then takes its
+            # file locks once per request instead of once per statement. write() ends it.
+            _raw(kept).execute("BEGIN")
         self._scoped.conn = conn
         try:
             yield
         finally:
             self._scoped.conn = None
-            conn.close()
+            if kept is None:
+                conn.close()
+            else:
+                _end_read(conn)
+
+    def _main_reader(self) -> Connection | None:
+        """SQLite: the main thread (the server's event loop) keeps one read connection open.
+
+        It serves most requests, so it skips a pool checkout and check-in per request. Reads
+        there autocommit (see ``_sqlite_on_connect``): holding the connection holds no snapshot.
+        """
+        if self._write_lock is None or threading.current_thread() is not threading.main_thread():
+            return None
+        if self._main_reader_conn is None or self._main_reader_conn.closed:
+            self._main_reader_conn = self.engine.connect()
+        return self._main_reader_conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -83,8 +104,8 @@ class Database:
             yield current
             return
         scoped = getattr(self._scoped, "conn", None)
-        if scoped is not None and scoped.in_transaction():
-            scoped.rollback()
+        if scoped is not None:
+            _end_read(scoped)
         try:
             if self._write_lock is not None:
                 with self._write_lock, self._process_lock():
@@ -164,6 +185,9 @@ class Database:
                 if self._writer_conn is not None:
                     self._writer_conn.close()
                     self._writer_conn = None
+        if self._main_reader_conn is not None:
+            self._main_reader_conn.close()
+        self._main_reader_conn = None
         if self._lock_fd is not None and self._lock_pid == os.getpid():
             os.close(self._lock_fd)
         self._lock_fd = None
@@ -177,6 +201,15 @@ def _raw(conn: Connection) -> Any:
     return raw
 
 
+def _end_read(conn: Connection) -> None:
+    """End a read connection's open transaction (SQLAlchemy's or a raw BEGIN): no snapshot kept."""
+    if conn.in_transaction():
+        conn.rollback()
+    raw = conn.connection.dbapi_connection
+    if raw is not None and getattr(raw, "in_transaction", False):
+        raw.rollback()
+
+
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     # No implicit BEGIN from pysqlite: reads autocommit, ``Database.write`` says BEGIN IMMEDIATE.
     dbapi_conn.isolation_level = None
@@ -185,6 +218,9 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    # Database pages through a memory map: a page cache that other connections' commits
+    # invalidate is refilled without a read() call per page.
+    cur.execute("PRAGMA mmap_size=268435456")
     cur.close()
 
 

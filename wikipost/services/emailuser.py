@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from wikipost.actor import Actor
@@ -89,16 +89,15 @@ _SENDER = Prepared(
     .select_from(users.outerjoin(blocks, blocks.c.user_id == users.c.id))
     .where(users.c.id == bindparam("id"))
 )
-_SEEN = Prepared(
-    select(emailuser_requests.c.created).where(emailuser_requests.c.dedupe_key == bindparam("key"))
-)
-_GUARD_INSERT = Prepared(
-    insert(emailuser_requests).values(dedupe_key=bindparam("key"), created=bindparam("created"))
-)
-_GUARD_TOUCH = Prepared(
-    update(emailuser_requests)
-    .where(emailuser_requests.c.dedupe_key == bindparam("key"))
-    .values(created=bindparam("created"))
+# The duplicate guard in one statement (the same SQL on SQLite and PostgreSQL): a new key is
+# inserted, a key older than the window is refreshed, a key inside the window changes nothing
+# — so a row count of 0 means "an identical request was accepted inside the window".
+_GUARD = Prepared(
+    text(
+        "INSERT INTO emailuser_requests (dedupe_key, created) VALUES (:key, :created) "
+        "ON CONFLICT (dedupe_key) DO UPDATE SET created = excluded.created "
+        "WHERE emailuser_requests.created <= :cutoff"
+    )
 )
 
 
@@ -282,14 +281,7 @@ class EmailUserService:
     def _guard(self, conn: Connection, key: str, window: int) -> bool:
         """Record this request; False when an identical one is already inside the window."""
         now = int(self.clock.now())
-        created = _SEEN.scalar(conn, {"key": key})
-        if created is not None:
-            if created > now - window:
-                return False
-            _GUARD_TOUCH.run(conn, {"key": key, "created": now})
-            return True
-        _GUARD_INSERT.run(conn, {"key": key, "created": now})
-        return True
+        return _GUARD.run(conn, {"key": key, "created": now, "cutoff": now - window}) > 0
 
     def purge_requests(self) -> int:
         cutoff = int(self.clock.now()) - self.settings.mail.dedupe_seconds
