@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -26,15 +27,19 @@ class Drainer(Protocol):
 
 
 class WalCheckpointer:
-    """Checkpoints SQLite's WAL once a pass when the writers were told not to (``serve``)."""
+    """Checkpoints SQLite's WAL (at most once a second) when writers were told not to (serve)."""
 
     name = "wal-checkpoint"
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, every: float = 1.0) -> None:
         self.db = db
+        self.every = every
+        self._next = 0.0
 
     def run_once(self, limit: int) -> int:
-        if self.db.checkpoints_deferred:
+        now = time.monotonic()
+        if self.db.checkpoints_deferred and now >= self._next:
+            self._next = now + self.every
             self.db.checkpoint()
         return 0
 
@@ -46,14 +51,14 @@ class BackgroundWorker:
         *,
         poll_seconds: float = 0.2,
         batch: int = 200,
-        coalesce_seconds: float = 0.05,
+        coalesce_seconds: float = 0.02,
     ) -> None:
         self.drainers = drainers
         self.poll_seconds = poll_seconds
         self.batch = batch
-        # After a wake-up from idle, wait this long so a burst of new work is handled as one
-        # batch: the per-pass cost (claim and record transactions, a filesystem sync) is then
-        # shared by many items. Under load passes follow each other and batch by themselves.
+        # Between passes (unless there is a backlog) and after a wake-up, wait this long so new
+        # work is handled in batches: the per-pass cost (claim and record transactions, a
+        # filesystem sync) is then shared by many items.
         self.coalesce_seconds = coalesce_seconds
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -107,15 +112,17 @@ class BackgroundWorker:
             self._thread = None
 
     def run_forever(self, stop_when: Callable[[], bool] | None = None) -> None:
-        """Pass after pass until stopped: at once while passes find work; when idle, wait for a
-        wake-up (then ``coalesce_seconds`` more, so a burst is handled as one batch) or the next
-        poll."""
+        """Pass after pass until stopped: at once while there is a backlog, ``coalesce_seconds``
+        apart while work trickles in (so it is handled in batches), and when idle on a wake-up
+        or the next poll."""
         while not self._stop.is_set():
             if stop_when is not None and stop_when():
                 return
-            if self.run_pass():
-                continue  # more may have come meanwhile (and a job's follow-ups are due now)
-            if self.wait_for_work(self.poll_seconds):
+            done = self.run_pass()
+            if done >= self.batch:
+                continue  # a backlog: keep going
+            if done or self.wait_for_work(self.poll_seconds):
+                # Let new work (and a job's follow-ups) gather into the next pass's batch.
                 self._stop.wait(self.coalesce_seconds)
 
     def _wait_for_wake(self, timeout: float) -> bool:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import and_, func, or_, select
+
 from wikipost.background import BackgroundWorker, Drainer, WalCheckpointer
 from wikipost.clock import Clock
 from wikipost.db import Database
+from wikipost.db.schema.jobs import jobs as jobs_table
+from wikipost.db.schema.mail import mail_outbox
 from wikipost.jobs import JobQueue
 from wikipost.mail.backends import MailBackend, build_backend
 from wikipost.mail.confirm import EmailConfirmation
@@ -78,9 +82,37 @@ class Wiki:
         elif self.remote_wake is not None:
             self.remote_wake()
 
-    def in_flight(self) -> int:
-        """Jobs and mails claimed by some worker and not yet recorded."""
-        return self.jobs.counts().get("running", 0) + self.outbox.counts().get("sending", 0)
+    def unfinished(self) -> int:
+        """Jobs and mails due now or claimed by some worker, counted in one snapshot.
+
+        A job queues its follow-ups in the transaction that settles it, so 0 here means that
+        everything queued until now is done (work waiting for a retry's backoff aside).
+        """
+        now = self.clock.now()
+        jobs_left = (
+            select(func.count())
+            .select_from(jobs_table)
+            .where(
+                or_(
+                    jobs_table.c.status == "running",
+                    and_(jobs_table.c.status == "queued", jobs_table.c.available_at <= now),
+                )
+            )
+            .scalar_subquery()
+        )
+        mails_left = (
+            select(func.count())
+            .select_from(mail_outbox)
+            .where(
+                or_(
+                    mail_outbox.c.status == "sending",
+                    and_(mail_outbox.c.status == "queued", mail_outbox.c.next_attempt <= now),
+                )
+            )
+            .scalar_subquery()
+        )
+        with self.db.read() as conn:
+            return int(conn.execute(select(jobs_left + mails_left)).scalar() or 0)
 
     def close(self) -> None:
         if self.worker is not None:

@@ -120,11 +120,13 @@ def jobs_run(ctx: typer.Context) -> None:
     import time
 
     wiki = open_wiki(ctx)
-    done = wiki.background().drain()
+    done = 0
     deadline = time.monotonic() + wiki.settings.jobs.lease_seconds + 5
-    while wiki.in_flight() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    while True:
         done += wiki.background().drain()
+        if not wiki.unfinished() or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     typer.echo(f"processed {done} item(s)")
     wiki.close()
 

@@ -184,6 +184,10 @@ class JobQueue:
             return []
         owner = secrets.token_hex(8)
         now = self.clock.now()
+        with self.db.read() as conn:  # nothing due: no write lock taken from the servers
+            peek = select(jobs.c.id).where(jobs.c.available_at <= now, jobs.c.type.in_(wanted)).limit(1)
+            if conn.execute(peek).first() is None:
+                return []
         with self.db.write() as conn:
             query = (
                 select(jobs.c.id, jobs.c.type, jobs.c.payload, jobs.c.attempts, jobs.c.max_attempts)

@@ -125,6 +125,9 @@ class Outbox:
             and_(mail_outbox.c.status == "queued", mail_outbox.c.next_attempt <= now),
             and_(mail_outbox.c.status == "sending", mail_outbox.c.lease_until <= now),
         )
+        with self.db.read() as conn:  # nothing due: no write lock taken from the servers
+            if conn.execute(select(mail_outbox.c.id).where(due).limit(1)).first() is None:
+                return []
         with self.db.write() as conn:
             found = conn.execute(
                 select(mail_outbox)
