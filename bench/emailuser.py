@@ -140,6 +140,11 @@ def wait_until_outbox_empty(server: Any, timeout: float = 600) -> None:
         time.sleep(0.5)
 
 
+def outbox_total(server: Any) -> int:
+    with server.open_wiki() as wiki:
+        return sum(wiki.outbox.counts().values())
+
+
 def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100)[int(p) - 1] * 1000
 
@@ -238,9 +243,22 @@ def embedded_rates(args: argparse.Namespace) -> None:
         API = server.api_url
         try:
             run_clients(2, 100, "warmup")
-            print(f"server: {args.workers} worker process(es), embedded store (SQLite, maildir)")
+            print(
+                f"server: {args.workers} server process(es) and serve's background worker process, "
+                "embedded store (SQLite, maildir)"
+            )
             for connections in (1, 8):
+                wait_until_outbox_empty(server)
+                before = outbox_total(server)
+                start = time.perf_counter()
                 print(run_wrk(connections, args.seconds))
+                wait_until_outbox_empty(server)
+                total = time.perf_counter() - start
+                accepted = outbox_total(server) - before
+                print(
+                    f"    all {accepted} accepted mails were in the maildir {total:.2f} s after the "
+                    f"start: {accepted / total:.0f} mails/s end to end"
+                )
         finally:
             server.stop()
 
