@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Table, and_, func, or_, select
 
 from wikipost.background import BackgroundWorker, Drainer, WalCheckpointer
 from wikipost.clock import Clock
@@ -89,28 +89,8 @@ class Wiki:
         everything queued until now is done (work waiting for a retry's backoff aside).
         """
         now = self.clock.now()
-        jobs_left = (
-            select(func.count())
-            .select_from(jobs_table)
-            .where(
-                or_(
-                    jobs_table.c.status == "running",
-                    and_(jobs_table.c.status == "queued", jobs_table.c.available_at <= now),
-                )
-            )
-            .scalar_subquery()
-        )
-        mails_left = (
-            select(func.count())
-            .select_from(mail_outbox)
-            .where(
-                or_(
-                    mail_outbox.c.status == "sending",
-                    and_(mail_outbox.c.status == "queued", mail_outbox.c.next_attempt <= now),
-                )
-            )
-            .scalar_subquery()
-        )
+        jobs_left = _count_unfinished(jobs_table, "running", jobs_table.c.available_at <= now)
+        mails_left = _count_unfinished(mail_outbox, "sending", mail_outbox.c.next_attempt <= now)
         with self.db.read() as conn:
             return int(conn.execute(select(jobs_left + mails_left)).scalar() or 0)
 
@@ -120,6 +100,12 @@ class Wiki:
         if hasattr(self, "mailer"):
             self.mailer.close()
         self.db.dispose()
+
+
+def _count_unfinished(table: Table, claimed: str, due: ColumnElement[bool]) -> ScalarSelect[int]:
+    """Rows of a work table claimed by a worker, or queued and due."""
+    condition = or_(table.c.status == claimed, and_(table.c.status == "queued", due))
+    return select(func.count()).select_from(table).where(condition).scalar_subquery()
 
 
 def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database | None = None) -> Wiki:
