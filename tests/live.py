@@ -307,3 +307,23 @@ def bot_login(api_url: str, name: str, password: str) -> tuple[requests.Session,
         "query"
     ]["tokens"]["csrftoken"]
     return session, csrf
+
+
+def post_emailuser(
+    api_url: str, session: requests.Session, csrf: str, subject: str, *, target: str = "Test"
+) -> dict[str, Any]:
+    """POST action=emailuser ("Hello." to ``target``) in a logged-in session; the JSON answer."""
+    r = session.post(
+        api_url,
+        data={
+            "action": "emailuser",
+            "target": target,
+            "subject": subject,
+            "text": "Hello.",
+            "token": csrf,
+            "format": "json",
+        },
+        timeout=60,
+    )
+    answer: dict[str, Any] = r.json()
+    return answer

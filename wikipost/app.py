@@ -126,8 +126,9 @@ class ApiEndpoint:
 
     Every request of the Action API comes here, so it skips Starlette's middleware stack,
     router and Request/Response objects; any other path (index.php, api.php/…, lifespan) goes
-    on to the Starlette app. Fast modules run inline on the event loop; modules that declare
-    ``blocking`` run in a worker thread.
+    on to the Starlette app. Fast modules run inline on the event loop (and may share the
+    loop's group commit, wikipost/db/commitgroup.py); modules that declare ``blocking`` run in
+    a worker thread.
     """
 
     def __init__(self, api: ApiMain, path: str, max_body: int, fallback: Starlette) -> None:
@@ -146,7 +147,7 @@ class ApiEndpoint:
         if self.api.is_blocking(parsed):
             result = await run_in_threadpool(self.api.handle, parsed, cookies)
         else:
-            result = self.api.handle(parsed, cookies)
+            result = await self.api.handle_async(parsed, cookies)
         await send_response(send, result)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, ScalarSelect, Table, and_, func, or_, sele
 from wikipost.background import BackgroundWorker, Drainer, WalCheckpointer
 from wikipost.clock import Clock
 from wikipost.db import Database
+from wikipost.db.commitgroup import CommitGroup
 from wikipost.db.schema.jobs import jobs as jobs_table
 from wikipost.db.schema.mail import mail_outbox
 from wikipost.jobs import JobQueue
@@ -46,6 +47,8 @@ class Wiki:
     # Background work (mail outbox, job queue); each service appends its drainer in build_wiki.
     drainers: list[Drainer] = field(default_factory=list)
     worker: BackgroundWorker | None = None
+    # Writes of requests on the event loop, committed together (wikipost/db/commitgroup.py).
+    commits: CommitGroup = field(init=False)
     # In a server process whose background work runs in the worker process: how to wake it.
     remote_wake: Callable[[], None] | None = None
     # Accounts: bot passwords and the password-login checks with their throttle.
@@ -119,6 +122,7 @@ def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database |
         tokens=TokenService(clock),
         users=UserService(db, settings, clock),
     )
+    wiki.commits = CommitGroup(db)
     # Later services are wired here, in dependency order (each issue adds its own lines).
     wiki.botpasswords = BotPasswordService(db, clock)
     wiki.login = LoginService(db, settings, clock, wiki.users, wiki.botpasswords)

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from tests.emailuser.test_live import BOT_PASSWORD, prepare, wait_until
-from tests.live import LiveServer, bot_login
+from tests.live import LiveServer, bot_login, post_emailuser
 from wikipost.wakeup import WakeListener, WakeSender, wake_address
 
 
@@ -49,18 +49,8 @@ def _worker_pids(server: LiveServer) -> list[int]:
 
 
 def _send(server: LiveServer, session: requests.Session, csrf: str, subject: str) -> None:
-    r = session.post(
-        server.api_url,
-        data={
-            "action": "emailuser",
-            "target": "Test",
-            "subject": subject,
-            "text": "Hello.",
-            "token": csrf,
-            "format": "json",
-        },
-    )
-    assert r.json() == {"emailuser": {"result": "Success"}}, r.text
+    answer = post_emailuser(server.api_url, session, csrf, subject)
+    assert answer == {"emailuser": {"result": "Success"}}, answer
 
 
 def _sent(server: LiveServer) -> int:

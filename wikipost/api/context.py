@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +13,7 @@ from wikipost.api.request import ApiRequest
 
 if TYPE_CHECKING:
     from wikipost.api.registry import Registry
+    from wikipost.db.commitgroup import CommitGroup
     from wikipost.services.sessions import Session
     from wikipost.wiki import Wiki
 
@@ -40,6 +43,15 @@ class ApiContext:
     # "warnings", "continue" and "batchcomplete" on top of the result, so whichever of them
     # came later comes first in the output (see ApiMain._success).
     keys_before_warnings: frozenset[str] | None = None
+    # Set when the request runs on the event loop: a module may then stage its write for the
+    # loop's group commit (wikipost/db/commitgroup.py) and finish after it (see defer()).
+    commits: CommitGroup | None = None
+    pending: tuple[asyncio.Future[Any], Callable[[], None]] | None = None
+
+    def defer(self, future: asyncio.Future[Any], then: Callable[[], None]) -> None:
+        """Finish this module with ``then()`` once ``future`` is done (errors raised there are
+        the module's errors, as if ``execute`` had raised them)."""
+        self.pending = (future, then)
 
     def warn(self, module: str | None, code: str, text: str, **data: Any) -> None:
         """Add a warning, once: MediaWiki does not repeat an identical line."""

@@ -3,10 +3,12 @@ renders results and errors (api-conventions.md §4)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
 import socket
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,7 @@ from wikipost.clock import iso8601
 from wikipost.services.sessions import Session
 
 if TYPE_CHECKING:
+    from wikipost.db.commitgroup import CommitGroup
     from wikipost.wiki import Wiki
 
 log = logging.getLogger("wikipost.api")
@@ -105,10 +108,43 @@ class ApiMain:
         return module is not None and module.runs_blocking(self.wiki.settings)
 
     def handle(self, request: ApiRequest, cookies: dict[str, str]) -> ApiResponse:
+        """Handle a request start to finish (a worker thread, tests): writes commit at once."""
+        steps = self._handle(request, cookies, None)
         with self.wiki.db.scope():
-            return self._handle(request, cookies)
+            try:
+                next(steps)
+            except StopIteration as done:
+                response: ApiResponse = done.value
+                return response
+        raise RuntimeError("a module deferred its write outside an event loop")
 
-    def _handle(self, request: ApiRequest, cookies: dict[str, str]) -> ApiResponse:
+    async def handle_async(self, request: ApiRequest, cookies: dict[str, str]) -> ApiResponse:
+        """Handle a request on the event loop: a module may stage its write for the loop's
+        group commit (``ctx.defer``); the answer is made once that commit is done."""
+        steps = self._handle(request, cookies, self.wiki.commits)
+        with self.wiki.db.scope():
+            try:
+                pending = next(steps)
+            except StopIteration as done:
+                response: ApiResponse = done.value
+                return response
+        while True:
+            try:
+                await pending
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the module reads its outcome from the future
+                pass
+            # What is left (the module's report, the session, printing) reads little: no scope.
+            try:
+                pending = steps.send(None)
+            except StopIteration as done:
+                response = done.value
+                return response
+
+    def _handle(
+        self, request: ApiRequest, cookies: dict[str, str], commits: CommitGroup | None
+    ) -> Generator[asyncio.Future[Any], None, ApiResponse]:
         settings = self.wiki.settings
         headers: list[tuple[str, str]] = []
         origin = request.values.get("origin")
@@ -132,6 +168,7 @@ class ApiMain:
             self.wiki, self.registry, request, session, actor, lacks_same_origin=lacks_same_origin
         )
         ctx.errorformat = _errorformat(request)
+        ctx.commits = commits
         fmt = "jsonfm"
         fmt_values: dict[str, Any] = {"formatversion": "1"}
         main: dict[str, Any] = {}
@@ -167,7 +204,7 @@ class ApiMain:
                     )
                 for param in self.params:
                     main[param.name] = validate_param(param, "", ctx)
-                self._execute(ctx, main)
+                yield from self._execute(ctx, main)
                 data = self._success(ctx, main)
             except RawOutput as raw:
                 self._finish_session(ctx, headers, request)
@@ -238,7 +275,7 @@ class ApiMain:
 
     # --- the fixed order ------------------------------------------------------------------
 
-    def _execute(self, ctx: ApiContext, main: dict[str, Any]) -> None:
+    def _execute(self, ctx: ApiContext, main: dict[str, Any]) -> Generator[asyncio.Future[Any], None, None]:
         request = ctx.request
         self._check_assert(ctx, main)
         module_cls = self.registry.get("action", main["action"])
@@ -272,6 +309,11 @@ class ApiMain:
         if module_cls.rights and not any(ctx.actor.has_right(r) for r in module_cls.rights):
             raise ApiError(*module_cls.rights_error)
         module_cls().execute(ctx, params)
+        if ctx.pending is not None:  # the module staged its write: finish after the commit
+            future, then = ctx.pending
+            ctx.pending = None
+            yield future
+            then()
         ctx.module_path = "main"
         unused = [n for n in request.unused() if not (n == "_" and "callback" in request.values)]
         if unused:

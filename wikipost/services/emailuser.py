@@ -9,6 +9,7 @@ Order: target (M1–M5) before sender (M6–M9), then one write transaction: the
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from wikipost.actor import Actor
 from wikipost.clock import Clock
 from wikipost.db import Database
+from wikipost.db.commitgroup import CommitGroup
 from wikipost.db.prepared import Prepared
 from wikipost.db.schema.accounts import blocks, user_options, users
 from wikipost.db.schema.mail import emailuser_requests
@@ -113,6 +115,16 @@ class EmailUserResult:
     errors: list[DeliveryError] = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
     duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A checked request, ready to be accepted."""
+
+    actor: Actor
+    ip: str
+    key: str
+    mails: list[tuple[str, OutgoingMail]]
 
 
 @dataclass(frozen=True)
@@ -249,34 +261,65 @@ class EmailUserService:
     def send(
         self, actor: Actor, ip: str, target_raw: str, subject: str, text: str, ccme: bool
     ) -> EmailUserResult:
-        window = self.settings.mail.dedupe_seconds
+        """Check, compose and accept (or deliver, with ``delivery = "sync"``) one request."""
+        request = self._prepare(actor, ip, target_raw, subject, text, ccme)
+        sync = self.settings.mail.delivery == "sync"
+        try:
+            with self.db.write() as conn:
+                outcome = self._accept(conn, request, claim=sync)
+        except IntegrityError:  # a concurrent identical request committed first (D4)
+            return EmailUserResult("Success", duplicate=True)
+        if not sync or outcome.duplicate:
+            if outcome.outbox_ids and self.wake is not None:
+                self.wake()
+            return outcome
+        delivered = self._deliver_now(outcome.outbox_ids)
+        if delivered.errors and self.settings.mail.dedupe_seconds > 0:
+            # The client was told Failure: its retry must be tried again, not deduplicated.
+            with self.db.write() as conn:
+                conn.execute(delete(emailuser_requests).where(emailuser_requests.c.dedupe_key == request.key))
+        return delivered
+
+    def send_deferred(
+        self,
+        commits: CommitGroup,
+        actor: Actor,
+        ip: str,
+        target_raw: str,
+        subject: str,
+        text: str,
+        ccme: bool,
+    ) -> asyncio.Future[EmailUserResult]:
+        """:meth:`send` for a request on the event loop (``delivery = "outbox"``): the checks now,
+        the acceptance in the loop's next group commit; the future resolves after that commit."""
+        request = self._prepare(actor, ip, target_raw, subject, text, ccme)
+        future = commits.defer(lambda conn: self._accept(conn, request, claim=False))
+        if self.wake is not None:
+            wake = self.wake
+            future.add_done_callback(lambda done: wake() if not done.exception() else None)
+        return future
+
+    def _prepare(
+        self, actor: Actor, ip: str, target_raw: str, subject: str, text: str, ccme: bool
+    ) -> _Request:
+        """M1–M9 and the composed mails; raises EmailUserError."""
         with self.db.read() as conn:
             target, sender = self.check(conn, actor, target_raw)
         key = self.dedupe_key(sender.id, target.id, subject, text, ccme)
         # Composed before the write transaction, so the write lock is held only for the rows.
-        mails = self.compose(sender, target, subject, text, ccme)
-        sync = self.settings.mail.delivery == "sync"
-        try:
-            with self.db.write() as conn:
-                if window > 0 and not self._guard(conn, key, window):
-                    return EmailUserResult("Success", duplicate=True)
-                # The quota is taken before the send, as in 1.39 (inside the transaction, so a
-                # refused unit leaves no mail and a duplicate takes no unit).
-                if not self.ratelimiter.hit("emailuser", actor, ip):
-                    raise EmailUserError(RATELIMITED)
-                ids = self.outbox.enqueue(conn, mails, claim=sync)
-        except IntegrityError:  # a concurrent identical request committed first (D4)
+        return _Request(actor, ip, key, self.compose(sender, target, subject, text, ccme))
+
+    def _accept(self, conn: Connection, request: _Request, *, claim: bool) -> EmailUserResult:
+        """The write: duplicate guard (D4), quota unit (M10), outbox rows (D3)."""
+        window = self.settings.mail.dedupe_seconds
+        if window > 0 and not self._guard(conn, request.key, window):
             return EmailUserResult("Success", duplicate=True)
-        if not sync:
-            if self.wake is not None:
-                self.wake()
-            return EmailUserResult("Success", outbox_ids=ids)
-        outcome = self._deliver_now(ids)
-        if outcome.errors and window > 0:
-            # The client was told Failure: its retry must be tried again, not deduplicated.
-            with self.db.write() as conn:
-                conn.execute(delete(emailuser_requests).where(emailuser_requests.c.dedupe_key == key))
-        return outcome
+        # The quota is taken before the send, as in 1.39 (inside the transaction, so a refused
+        # unit leaves no mail and a duplicate takes no unit).
+        if not self.ratelimiter.hit("emailuser", request.actor, request.ip):
+            raise EmailUserError(RATELIMITED)
+        ids = self.outbox.enqueue(conn, request.mails, claim=claim)
+        return EmailUserResult("Success", outbox_ids=ids)
 
     def _guard(self, conn: Connection, key: str, window: int) -> bool:
         """Record this request; False when an identical one is already inside the window."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from wikipost.api.context import ApiContext
@@ -10,7 +11,7 @@ from wikipost.api.module import ApiModule
 from wikipost.api.params import Param
 from wikipost.api.result import ResultList
 from wikipost.mail.backends.base import DeliveryError
-from wikipost.services.emailuser import EmailUserError
+from wikipost.services.emailuser import EmailUserError, EmailUserResult
 from wikipost.settings import Settings
 
 
@@ -40,15 +41,28 @@ class EmailUser(ApiModule):
         return settings.mail.delivery == "sync"
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
+        service = ctx.wiki.emailuser
+        args = (
+            ctx.actor,
+            ctx.request.client_ip,
+            params["target"],
+            params["subject"],
+            params["text"],
+            bool(params["ccme"]),
+        )
+        if ctx.commits is not None and not self.runs_blocking(ctx.wiki.settings):
+            try:
+                future = service.send_deferred(ctx.commits, *args)
+            except EmailUserError as err:
+                raise ApiError(err.code, err.text) from None
+            ctx.defer(future, lambda: self.report(ctx, future.result))
+            return
+        self.report(ctx, lambda: service.send(*args))
+
+    @staticmethod
+    def report(ctx: ApiContext, outcome_of: Callable[[], EmailUserResult]) -> None:
         try:
-            outcome = ctx.wiki.emailuser.send(
-                ctx.actor,
-                ctx.request.client_ip,
-                params["target"],
-                params["subject"],
-                params["text"],
-                bool(params["ccme"]),
-            )
+            outcome = outcome_of()
         except EmailUserError as err:
             raise ApiError(err.code, err.text) from None
         result: dict[str, Any] = {"result": outcome.result}
