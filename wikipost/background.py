@@ -51,7 +51,7 @@ class BackgroundWorker:
         *,
         poll_seconds: float = 0.2,
         batch: int = 200,
-        coalesce_seconds: float = 0.02,
+        coalesce_seconds: float = 0.1,
     ) -> None:
         self.drainers = drainers
         self.poll_seconds = poll_seconds
