@@ -100,6 +100,7 @@ def serve(
             log_level=log_level,
             proxy_headers=False,
             access_log=False,
+            http="wikipost.httpserver:CoalescingHttpToolsProtocol",
         )
     finally:
         if worker is not None:
