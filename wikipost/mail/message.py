@@ -9,6 +9,7 @@ itself encoded, never interpreted.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -61,11 +62,18 @@ def format_address(address: str, name: str = "") -> str:
 
 def new_message_id(wiki_id: str, host: str) -> str:
     """``<wikiid>.<14 hex>.<8 digits>@host`` like 1.39's uniqid-based ids, but random."""
-    return f"<{wiki_id}.{secrets.token_hex(7)}.{secrets.randbelow(10**8):08d}@{host}>"
+    raw = secrets.token_bytes(11)  # one read of the system's random source
+    return f"<{wiki_id}.{raw[:7].hex()}.{int.from_bytes(raw[7:]) % 10**8:08d}@{host}>"
 
 
 def rfc2822_date(ts: float) -> str:
-    return format_datetime(datetime.fromtimestamp(int(ts), UTC))
+    return _date_of_second(int(ts))
+
+
+@functools.lru_cache(maxsize=4)
+def _date_of_second(second: int) -> str:
+    """Mails accepted in the same second share their Date header: formatted once."""
+    return format_datetime(datetime.fromtimestamp(second, UTC))
 
 
 def _crlf(text: str) -> str:

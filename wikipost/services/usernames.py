@@ -45,7 +45,12 @@ _NAMESPACE_PREFIXES = frozenset(
 )
 
 
+_IP_CHARS = frozenset("0123456789abcdefABCDEF.: \t\n\r\x0b\x0c")
+
+
 def is_ip(name: str) -> bool:
+    if "%" not in name and not _IP_CHARS.issuperset(name):  # most names: no address there
+        return False
     try:
         ipaddress.ip_address(name.strip())
         return True
