@@ -58,9 +58,9 @@ class Database:
     def scope(self) -> Iterator[None]:
         """One unit of work (an API request): every ``read()`` inside shares one connection.
 
-        Saves a pool checkout per read. On SQLite reads run outside an explicit transaction
-        (each statement sees the latest commit); on PostgreSQL the shared read transaction is
-        ended before each ``write()`` so later reads see what was written.
+        Saves a pool checkout per read. On the main thread with SQLite the reads share one read
+        transaction; elsewhere SQLite reads autocommit. Either way (and on PostgreSQL) the read
+        transaction is ended before each ``write()``, so later reads see what was written.
         """
         if getattr(self._scoped, "conn", None) is not None:
             yield
@@ -84,8 +84,8 @@ class Database:
     def _main_reader(self) -> Connection | None:
         """SQLite: the main thread (the server's event loop) keeps one read connection open.
 
-        It serves most requests, so it skips a pool checkout and check-in per request. Reads
-        there autocommit (see ``_sqlite_on_connect``): holding the connection holds no snapshot.
+        It serves most requests, so it skips a pool checkout and check-in per request. Between
+        requests it holds no transaction, so keeping it open keeps no snapshot.
         """
         if self._write_lock is None or threading.current_thread() is not threading.main_thread():
             return None
