@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.conformance.compare import key_differences, kind_of
+
 FIXTURES = Path(__file__).parent / "fixtures" / "conformance"
 TRANSCRIPTS = ("mediawiki-1.39.transcript.jsonl", "mediawiki-1.39.pages.transcript.jsonl")
 
@@ -99,14 +101,6 @@ def _is_varying_value(key: str | None, value: Any) -> bool:
     return False
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    return type(value).__name__
-
-
 def compare(
     expected: Any,
     actual: Any,
@@ -130,14 +124,9 @@ def compare(
             return
         if isinstance(exp, dict):
             if not isinstance(act, dict):
-                problems.append(f"{where}: expected an object, got {_kind(act)}")
+                problems.append(f"{where}: expected an object, got {kind_of(act)}")
                 return
-            missing = [k for k in exp if k not in act]
-            extra = [k for k in act if k not in exp]
-            if missing:
-                problems.append(f"{where}: missing keys {missing}")
-            if extra:
-                problems.append(f"{where}: unexpected keys {extra}")
+            problems.extend(key_differences(exp, act, where))
             common_exp = [k for k in exp if k in act]
             common_act = [k for k in act if k in exp]
             if check_order and common_exp != common_act:
@@ -147,7 +136,7 @@ def compare(
             return
         if isinstance(exp, list):
             if not isinstance(act, list):
-                problems.append(f"{where}: expected a list, got {_kind(act)}")
+                problems.append(f"{where}: expected a list, got {kind_of(act)}")
                 return
             if len(exp) != len(act):
                 problems.append(f"{where}: expected {len(exp)} items, got {len(act)}")
@@ -155,10 +144,10 @@ def compare(
                 walk(e, a, f"{where}[{i}]", key)
             return
         if key in vary or _is_varying_value(key, exp):
-            if _kind(exp) != _kind(act):
-                problems.append(f"{where}: expected a {_kind(exp)}, got {act!r}")
+            if kind_of(exp) != kind_of(act):
+                problems.append(f"{where}: expected a {kind_of(exp)}, got {act!r}")
             return
-        if exp != act or _kind(exp) != _kind(act):
+        if exp != act or kind_of(exp) != kind_of(act):
             problems.append(f"{where}: expected {exp!r}, got {act!r}")
 
     walk(expected, actual, path, None)

@@ -65,12 +65,22 @@ class Outcome:
     diffs: list[str] = field(default_factory=list)
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """A JSON value's kind as the diffs name it (booleans are not numbers)."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int | float):
         return "number"
     return type(value).__name__
+
+
+def key_differences(expected: dict[str, Any], got: dict[str, Any], path: str) -> list[str]:
+    """The missing and unexpected keys of an object, as diff lines."""
+    missing = [k for k in expected if k not in got]
+    extra = [k for k in got if k not in expected]
+    return ([f"{path}: missing keys {missing}"] if missing else []) + (
+        [f"{path}: unexpected keys {extra}"] if extra else []
+    )
 
 
 def _short(value: Any, limit: int = 90) -> str:
@@ -88,12 +98,7 @@ def compare_values(expected: Any, got: Any, path: str, diffs: list[str], key: st
         if key == "pages" and _keyed_by_page_id(expected) and _keyed_by_page_id(got):
             # formatversion=1 keys query.pages by page id, which varies: pair pages by title.
             expected, got = _by_title(expected), _by_title(got)
-        missing = [k for k in expected if k not in got]
-        extra = [k for k in got if k not in expected]
-        if missing:
-            diffs.append(f"{path}: missing keys {missing}")
-        if extra:
-            diffs.append(f"{path}: unexpected keys {extra}")
+        diffs += key_differences(expected, got, path)
         for k in expected:
             if k in got:
                 compare_values(expected[k], got[k], f"{path}.{k}", diffs, k)
@@ -108,7 +113,7 @@ def compare_values(expected: Any, got: Any, path: str, diffs: list[str], key: st
         for i, (e, g) in enumerate(zip(expected, got, strict=True)):
             compare_values(e, g, f"{path}[{i}]", diffs, key)
         return
-    if _kind(expected) != _kind(got):
+    if kind_of(expected) != kind_of(got):
         diffs.append(f"{path}: expected {_short(expected)}, got {_short(got)}")
         return
     if key in VOLATILE_KEYS or ID_KEY.fullmatch(key) or key in COUNTER_KEYS:

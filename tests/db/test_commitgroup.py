@@ -55,7 +55,6 @@ def test_writes_staged_together_share_one_transaction(
     writes = _counting_writes(any_wiki, monkeypatch)
 
     async def requests() -> list[str]:
-        assert CommitGroup.available()
         futures = [group.defer(_insert(k)) for k in ("a", "b", "c")]
         return list(await asyncio.gather(*futures))
 
@@ -102,7 +101,3 @@ def test_a_failed_commit_fails_the_whole_group_and_keeps_nothing(
     assert all(isinstance(r, OSError) for r in asyncio.run(requests()))
     monkeypatch.undo()
     assert _keys(any_wiki) == []
-
-
-def test_outside_an_event_loop_nothing_can_wait_for_a_flush(any_wiki: Wiki) -> None:
-    assert not CommitGroup.available()

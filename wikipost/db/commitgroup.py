@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
-from wikipost.db.engine import Database
+from wikipost.db.engine import Database, raw_connection
 
 log = logging.getLogger("wikipost.db")
 
@@ -30,15 +30,6 @@ class CommitGroup:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._staged: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
-
-    @staticmethod
-    def available() -> bool:
-        """Whether the caller runs on an event loop (only then can a write wait for a flush)."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return False
-        return True
 
     def defer(self, work: Callable[[Connection], T]) -> asyncio.Future[T]:
         """Stage ``work`` for the loop's next group commit; a future of its return value."""
@@ -57,8 +48,7 @@ class CommitGroup:
         outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
         try:
             with self.db.write() as conn:
-                raw = conn.connection.dbapi_connection
-                assert raw is not None
+                raw = raw_connection(conn)
                 for work, future in staged:
                     raw.execute(f"SAVEPOINT {_SAVEPOINT}")
                     try:

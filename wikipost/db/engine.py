@@ -70,7 +70,7 @@ class Database:
         if kept is not None:
             # The request's reads share one (deferred) read transaction: SQLite then takes its
             # file locks once per request instead of once per statement. write() ends it.
-            _raw(kept).execute("BEGIN")
+            raw_connection(kept).execute("BEGIN")
         self._scoped.conn = conn
         try:
             yield
@@ -114,7 +114,7 @@ class Database:
                         # pysqlite runs with autocommit at the DBAPI level (see
                         # _sqlite_on_connect), so this is the transaction's real start; IMMEDIATE
                         # takes SQLite's write lock now, so a writer never fails on a lock upgrade.
-                        _raw(conn).execute("BEGIN IMMEDIATE")
+                        raw_connection(conn).execute("BEGIN IMMEDIATE")
                         self._scoped.write_conn = conn
                         yield conn
             else:
@@ -129,7 +129,7 @@ class Database:
         if self._writer_conn is None or self._writer_conn.closed:
             self._writer_conn = self.engine.connect()
             if self.checkpoints_deferred:
-                _raw(self._writer_conn).execute("PRAGMA wal_autocheckpoint=0")
+                raw_connection(self._writer_conn).execute("PRAGMA wal_autocheckpoint=0")
         elif self._writer_conn.in_transaction():  # left over by a failure: start clean
             self._writer_conn.rollback()
         return self._writer_conn
@@ -145,7 +145,7 @@ class Database:
         with self._write_lock:
             self.checkpoints_deferred = True
             if self._writer_conn is not None and not self._writer_conn.closed:
-                _raw(self._writer_conn).execute("PRAGMA wal_autocheckpoint=0")
+                raw_connection(self._writer_conn).execute("PRAGMA wal_autocheckpoint=0")
 
     def checkpoint(self) -> None:
         """Copy the WAL into the database as far as readers allow (SQLite; no write lock)."""
@@ -194,7 +194,7 @@ class Database:
         self.engine.dispose()
 
 
-def _raw(conn: Connection) -> Any:
+def raw_connection(conn: Connection) -> Any:
     """The DBAPI connection under a SQLAlchemy one (statements there bypass SQLAlchemy's state)."""
     raw = conn.connection.dbapi_connection
     assert raw is not None

@@ -23,6 +23,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from wikipost.db.engine import raw_connection
+
 
 class _Compiled(NamedTuple):
     sql: str
@@ -62,9 +64,7 @@ class Prepared:
         sql, defaults, order = self._compile(conn)
         values: Mapping[str, Any] = {**defaults, **params} if params else defaults
         bound: Any = tuple(values[name] for name in order) if order is not None else values
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        cursor = raw.cursor()
+        cursor = raw_connection(conn).cursor()
         try:
             cursor.execute(sql, bound)
         except conn.dialect.loaded_dbapi.Error as err:
