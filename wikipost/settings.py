@@ -48,6 +48,12 @@ class SiteSettings:
     show_hostnames: bool = setting(False, "Add servedby to responses ($wgShowHostnames).")
     cross_site_ajax_domains: list[str] = setting([], "Origins allowed for CORS ($wgCrossSiteAJAXdomains).")
     max_body_bytes: int = setting(16 * 1024 * 1024, "Largest request body accepted, in bytes.")
+    clock_offset: float = setting(
+        0.0,
+        "Seconds added to the system clock, for every process of the wiki: run it as if on "
+        "another day (replays of captured transcripts, whose signatures carry the capture's date). "
+        "Normally 0.",
+    )
 
     @property
     def api_url(self) -> str:

@@ -112,7 +112,7 @@ def _count_unfinished(table: Table, claimed: str, due: ColumnElement[bool]) -> S
 
 
 def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database | None = None) -> Wiki:
-    clock = clock or Clock()
+    clock = clock or Clock(settings.site.clock_offset)
     db = db or Database(settings.database_url)
     wiki = Wiki(
         settings=settings,

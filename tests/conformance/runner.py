@@ -14,8 +14,10 @@ import argparse
 import json
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,9 @@ from tests.live import LiveServer, start_live_server
 from tests.servers import RedisServer, ServerUnavailable
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "conformance"
+# The transcripts were captured on 24 November 2026 (signatures "19:40, 24 November 2026 (UTC)");
+# the replays run at noon of that day, far from either midnight.
+CAPTURE_DAY_NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC).timestamp()
 TRANSCRIPTS = [
     FIXTURES / "mediawiki-1.39.transcript.jsonl",
     FIXTURES / "mediawiki-1.39.pages.transcript.jsonl",
@@ -86,8 +91,10 @@ def run_transcript(
 ) -> None:
     # Rate-limit counters in storage the CLI reaches too: "rate limiter reset before this request"
     # runs `wikipost ratelimit reset`, which cannot touch a server's memory:// counters.
+    # The wiki's clock is set to the capture day (every process of it: serve, its worker, the
+    # CLI), so signatures carry a date of the capture's length and sizes compare exactly.
     config: dict[str, dict[str, Any]] = {
-        "site": {"server": SERVER},
+        "site": {"server": SERVER, "clock_offset": CAPTURE_DAY_NOON - time.time()},
         "mail": {"backend": "maildir"},
         "ratelimits": {"storage": redis_url or "database"},
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -41,11 +40,23 @@ def test_waking_nobody_is_harmless(tmp_path: Path) -> None:
 
 
 def _worker_pids(server: LiveServer) -> list[int]:
+    """Children of serve running ``jobs work``, read from /proc (``ps`` cuts lines at 80 columns
+    without a terminal, so a long checkout path hid the words)."""
     assert server.proc is not None
-    out = subprocess.run(
-        ["ps", "-o", "pid=,args=", "--ppid", str(server.proc.pid)], capture_output=True, text=True
-    ).stdout
-    return [int(line.split()[0]) for line in out.splitlines() if "jobs work" in line]
+    parent = str(server.proc.pid)
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # the process left while we looked
+        # /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ")".
+        if stat.rpartition(")")[2].split()[1] == parent and b"jobs" in argv and b"work" in argv:
+            pids.append(int(entry.name))
+    return pids
 
 
 def _send(server: LiveServer, session: requests.Session, csrf: str, subject: str) -> None:
@@ -98,11 +109,11 @@ def test_the_thread_runner_delivers_inside_serve(live_server_factory: Callable[.
     server = live_server_factory({"mail": {"backend": "maildir"}, "jobs": {"runner": "thread"}}, start=False)
     prepare(server)
     server.start()
-    time.sleep(0.5)
-    assert _worker_pids(server) == []
     session, csrf = bot_login(server.api_url, "Alice@anchor", BOT_PASSWORD)
     _send(server, session, csrf, "Threaded")
     assert wait_until(lambda: _sent(server) == 1), server.log()
+    # serve starts its worker process before it answers: none by now means none at all.
+    assert _worker_pids(server) == []
 
 
 def test_an_unknown_runner_is_refused(live_server_factory: Callable[..., LiveServer]) -> None:
