@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request, cookie_parser
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route, request_response
+from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import Receive, Scope, Send
 
 from wikipost.api.main import ApiMain, ApiResponse
@@ -169,7 +169,7 @@ def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool 
     script = wiki.settings.site.script_path
     # Every method reaches ApiMain (ApiEndpoint): OPTIONS is CORS only, others than
     # GET/HEAD/POST get MediaWiki's invalidmethod error (HTTP 405) in the API's own envelope.
-    routes = [Route(f"{script}/api.php/{{rest:path}}", AnyMethod(moved), methods=None)]
+    routes: list[BaseRoute] = [Route(f"{script}/api.php/{{rest:path}}", AnyMethod(moved), methods=None)]
     from wikipost.web import index_routes
 
     routes += index_routes(wiki)

@@ -48,6 +48,9 @@ class SiteSettings:
     show_hostnames: bool = setting(False, "Add servedby to responses ($wgShowHostnames).")
     cross_site_ajax_domains: list[str] = setting([], "Origins allowed for CORS ($wgCrossSiteAJAXdomains).")
     max_body_bytes: int = setting(16 * 1024 * 1024, "Largest request body accepted, in bytes.")
+    allow_user_js: bool = setting(
+        False, "Run each logged-in user's User:NAME/common.js on every page ($wgAllowUserJs)."
+    )
     clock_offset: float = setting(
         0.0,
         "Seconds added to the system clock, for every process of the wiki: run it as if on "

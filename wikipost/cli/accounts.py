@@ -3,47 +3,21 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from wikipost.cli.common import open_wiki
 from wikipost.cli.groups import botpassword_app, user_app
+from wikipost.services.blocks import parse_expiry
 from wikipost.services.grants import GRANTABLE, UnknownGrantError
 
 DEMO_GRANTS = ["basic", "highvolume", "sendemail", "editpage"]
-_UNITS = {
-    "second": 1,
-    "minute": 60,
-    "hour": 3600,
-    "day": 86400,
-    "week": 604800,
-    "month": 2592000,
-    "year": 31536000,
-}
-_RELATIVE = re.compile(r"^\s*(\d+)\s*([a-z]+?)s?\s*$")
 
 
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(1)
-
-
-def parse_expiry(text: str, now: float) -> int | None:
-    """``infinite`` (and its synonyms) → None; ``3 days``; or an ISO 8601 / YYYYmmddHHMMSS time."""
-    value = text.strip().lower()
-    if value in ("infinite", "infinity", "indefinite", "never", ""):
-        return None
-    match = _RELATIVE.match(value)
-    if match and match.group(2) in _UNITS:
-        return int(now) + int(match.group(1)) * _UNITS[match.group(2)]
-    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y%m%d%H%M%S", "%Y-%m-%d"):
-        try:
-            return int(datetime.strptime(text.strip(), fmt).replace(tzinfo=UTC).timestamp())
-        except ValueError:
-            continue
-    raise ValueError(f"unrecognised expiry: {text!r}")
 
 
 @user_app.command("create")

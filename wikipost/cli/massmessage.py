@@ -1,4 +1,4 @@
-"""`wikipost massmessage …`: the progress of mass-message sends (and sending one from the shell)."""
+"""`wikipost massmessage …`: the progress of mass-message sends, and cancelling one."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from wikipost.cli.common import open_wiki, when
 from wikipost.cli.groups import massmessage_app
-from wikipost.services.massmessage import SendStatus
+from wikipost.services.massmessage import CancelError, SendStatus
 from wikipost.wiki import Wiki
 
 
@@ -22,13 +22,17 @@ def _reasons(counts: dict[str, int]) -> str:
 def describe(status: SendStatus) -> str:
     skipped = sum(status.skipped.values())
     failed = sum(status.failed.values())
+    cancelled_by = ""
+    if status.status == "cancelled":
+        cancelled_by = f", cancelled by {status.cancelled_by or 'the command line'}"
     return (
         f"send {status.id} by {status.sender} to {status.spamlist} at {when(status.created_at)}"
         f" — {status.subject!r}\n  {status.status}: {status.total} targets, "
         f"{status.pending} queued, {status.delivered} delivered, "
         f"{skipped} skipped ({_reasons(status.skipped)}), "
-        f"{failed} failed ({_reasons(status.failed)})"
+        f"{failed} failed ({_reasons(status.failed)}), {status.cancelled} cancelled"
         + (f", finished {when(status.finished_at)}" if status.finished_at else "")
+        + cancelled_by
     )
 
 
@@ -57,6 +61,24 @@ def status_command(
             raise typer.Exit(1)
         if watch and status.pending:
             status = follow(wiki, status)
+        typer.echo(describe(status))
+    finally:
+        wiki.close()
+
+
+@massmessage_app.command("cancel")
+def cancel_command(
+    ctx: typer.Context,
+    send_id: Annotated[int, typer.Argument(help="The id of the send to cancel.")],
+) -> None:
+    """Stop a send: messages not yet delivered will not be (those delivered stay)."""
+    wiki = open_wiki(ctx)
+    try:
+        try:
+            status = wiki.massmessage.cancel(send_id, None)
+        except CancelError as err:
+            typer.echo(f"error: {err.text}", err=True)
+            raise typer.Exit(1) from None
         typer.echo(describe(status))
     finally:
         wiki.close()

@@ -3,6 +3,9 @@
 The secret is 32 characters of ``[0-9a-v]`` (MediaWiki's generator alphabet), shown once and
 stored as an argon2id hash. A login name/password pair is only tried as a bot password when it
 looks like one (BotPassword::canonicalizeLoginData, auth.md §4.1).
+
+Saving or deleting a bot password ends the sessions logged in with it, as 1.39 does by renewing
+``bp_token``: a reset password must not leave an old session working.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from wikipost.clock import Clock
 from wikipost.db import Database
 from wikipost.db.schema.accounts import bot_passwords
+from wikipost.db.schema.core import sessions
 from wikipost.services.grants import check_grants
 from wikipost.services.passwords import hash_password, verify_password
 
@@ -50,6 +54,11 @@ def canonicalize_login(name: str, password: str) -> tuple[str, str, str] | None:
         if _LOOKS_LIKE_SECRET.match(secret):
             return name, app, secret
     return None
+
+
+def login_name(user_name: str, app_id: str) -> str:
+    """``User@AppId``, the name a bot password logs in with."""
+    return f"{user_name}{SEPARATOR}{app_id}"
 
 
 def check_app_id(app_id: str) -> str:
@@ -98,7 +107,31 @@ class BotPasswordService:
                 )
             else:
                 conn.execute(insert(bot_passwords).values(user_id=user_id, app_id=app_id, **values))
+            self._end_sessions(conn, user_id, app_id)
         return secret
+
+    def update(self, user_id: int, app_id: str, grants: list[str], *, reset: bool = False) -> str | None:
+        """Change an existing bot password's grants, and with ``reset`` its secret (returned,
+        shown once). Raises ValueError when it does not exist (deleted meanwhile)."""
+        grant_list = check_grants(grants)
+        values: dict[str, object] = {"grants": json.dumps(grant_list)}
+        secret = generate_secret() if reset else None
+        if secret is not None:
+            values["password_hash"] = hash_password(secret)
+        with self.db.write() as conn:
+            done = conn.execute(
+                update(bot_passwords)
+                .where(bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id)
+                .values(**values)
+            ).rowcount
+            if not done:
+                raise ValueError(f"bot password {app_id!r} does not exist for this user")
+            self._end_sessions(conn, user_id, app_id)
+        return secret
+
+    @staticmethod
+    def _end_sessions(conn: Connection, user_id: int, app_id: str) -> None:
+        conn.execute(delete(sessions).where(sessions.c.user_id == user_id, sessions.c.bot_app == app_id))
 
     def get(self, user_id: int, app_id: str) -> BotPassword | None:
         with self.db.read() as conn:
@@ -133,10 +166,10 @@ class BotPasswordService:
 
     def delete(self, user_id: int, app_id: str) -> bool:
         with self.db.write() as conn:
-            return bool(
-                conn.execute(
-                    delete(bot_passwords).where(
-                        bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id
-                    )
-                ).rowcount
-            )
+            done = conn.execute(
+                delete(bot_passwords).where(
+                    bot_passwords.c.user_id == user_id, bot_passwords.c.app_id == app_id
+                )
+            ).rowcount
+            self._end_sessions(conn, user_id, app_id)
+        return bool(done)

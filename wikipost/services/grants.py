@@ -88,6 +88,41 @@ GRANT_RIGHTS: dict[str, tuple[str, ...]] = {
     "managechangetags": ("managechangetags", "deletechangetags"),
 }
 
+# The grants' names as Special:BotPasswords shows them (grant-<name> messages, 1.39 en), in the
+# order of $wgGrantPermissions, the order the page lists them in.
+GRANT_LABELS: dict[str, str] = {
+    "basic": "Basic rights",
+    "highvolume": "High-volume editing",
+    "import": "Import revisions",
+    "editpage": "Edit existing pages",
+    "editprotected": "Edit protected pages",
+    "editmycssjs": "Edit your user CSS/JSON/JavaScript",
+    "editmyoptions": "Edit your user preferences and JSON configuration",
+    "editinterface": "Edit the MediaWiki namespace and sitewide/user JSON",
+    "editsiteconfig": "Edit sitewide and user CSS/JS",
+    "createeditmovepage": "Create, edit, and move pages",
+    "uploadfile": "Upload new files",
+    "uploadeditmovefile": "Upload, replace, and move files",
+    "patrol": "Patrol changes to pages",
+    "rollback": "Rollback changes to pages",
+    "blockusers": "Block and unblock users",
+    "viewdeleted": "View deleted files and pages",
+    "viewrestrictedlogs": "View restricted log entries",
+    "delete": "Delete pages, revisions, and log entries",
+    "oversight": "Hide users and suppress revisions",
+    "protect": "Protect and unprotect pages",
+    "viewmywatchlist": "View your watchlist",
+    "editmywatchlist": "Edit your watchlist",
+    "sendemail": "Send email to other users",
+    "createaccount": "Create accounts",
+    "privateinfo": "Access private information",
+    "mergehistory": "Merge page histories",
+    "managechangetags": "Manage change tags",
+}
+
+# Grants every bot password has whether chosen or not (MWGrants::getHiddenGrants).
+IMPLICIT_GRANTS: tuple[str, ...] = ("basic",)
+
 # Grants a bot password can be given; "basic" is implicit and never listed.
 GRANTABLE: tuple[str, ...] = tuple(sorted(g for g in GRANT_RIGHTS if g != "basic"))
 

@@ -3,8 +3,8 @@
 A send is accepted synchronously (``action=massmessage``): the request is validated with every
 failure collected (massmessage.md §3.2), the list is read and its targets normalised and
 de-duplicated (§4), and in ONE transaction the send, one record per target, the ``send`` log
-entry and the submit job are written. Delivery runs in the background
-(:mod:`wikipost.services.massmessage_delivery`).
+entry (its id kept on the send, for Special:Log) and the submit job are written. Delivery runs
+in the background (:mod:`wikipost.services.massmessage_delivery`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,12 @@ from wikipost.db.schema.massmessage import massmessage_sends, massmessage_target
 from wikipost.jobs import JobQueue
 from wikipost.namespaces import CATEGORY, USER, USER_TALK
 from wikipost.services import massmessage_lists as lists
+from wikipost.services.massmessage_preview import SendPreview, build_preview
+from wikipost.services.massmessage_status import CancelError, SendStatus, SendStatusMixin
+from wikipost.services.massmessage_text import php_trim
 from wikipost.settings import Settings
+
+__all__ = ["CancelError", "MassMessageService", "SendPreview", "SendRequest", "SendStatus", "php_trim"]
 
 SUBMIT_JOB = "massmessage-submit"
 DELIVER_JOB = "massmessage-deliver"
@@ -48,36 +53,12 @@ class ResolvedList:
     raw_targets: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class SendStatus:
-    id: int
-    sender: str
-    spamlist: str
-    subject: str
-    created_at: float
-    finished_at: float | None
-    status: str
-    total: int
-    pending: int
-    delivered: int
-    skipped: dict[str, int]
-    failed: dict[str, int]
-
-    @property
-    def done(self) -> int:
-        return self.total - self.pending
-
-
-def php_trim(text: str) -> str:
-    return text.strip(" \t\n\r\0\x0b")
-
-
 def wf_urlencode(text: str) -> str:
     """wfUrlencode: urlencode, with ``;@$!*(),/~:`` left as they are."""
     return quote(text, safe=";@$!*(),/~:")
 
 
-class MassMessageService:
+class MassMessageService(SendStatusMixin):
     def __init__(
         self,
         db: Database,
@@ -281,10 +262,7 @@ class MassMessageService:
             if chunk:
                 conn.execute(insert(massmessage_targets), chunk)
                 count += len(chunk)
-            conn.execute(
-                massmessage_sends.update().where(massmessage_sends.c.id == send_id).values(total=count)
-            )
-            self.pages.log(
+            log_id = self.pages.log(
                 conn,
                 type="massmessage",
                 action="send",
@@ -293,53 +271,20 @@ class MassMessageService:
                 comment=subject,
                 params={"revid": resolved.rev_id, "pageMessage": page_message},
             )
+            conn.execute(
+                massmessage_sends.update()
+                .where(massmessage_sends.c.id == send_id)
+                .values(total=count, log_id=log_id)
+            )
             self.jobs.enqueue(conn, SUBMIT_JOB, {"send": send_id, "after": 0})
         self.jobs.notify()
         return int(send_id), count
 
-    # --- status ----------------------------------------------------------------------------
+    # --- preview (Special:MassMessage) ------------------------------------------------------
 
-    def status(self, send_id: int) -> SendStatus | None:
-        with self.db.read() as conn:
-            send = conn.execute(select(massmessage_sends).where(massmessage_sends.c.id == send_id)).first()
-            if send is None:
-                return None
-            rows = conn.execute(
-                select(massmessage_targets.c.status, massmessage_targets.c.reason, func.count())
-                .where(massmessage_targets.c.send_id == send_id)
-                .group_by(massmessage_targets.c.status, massmessage_targets.c.reason)
-            ).all()
-        counts: dict[str, int] = {"pending": 0, "delivered": 0}
-        skipped: dict[str, int] = {}
-        failed: dict[str, int] = {}
-        for status, reason, n in rows:
-            if status == "skipped":
-                skipped[reason] = skipped.get(reason, 0) + int(n)
-            elif status == "failed":
-                failed[reason] = failed.get(reason, 0) + int(n)
-            else:
-                counts[status] = counts.get(status, 0) + int(n)
-        return SendStatus(
-            send.id,
-            send.sender_name,
-            send.spamlist,
-            send.subject,
-            send.created_at,
-            send.finished_at,
-            send.status,
-            send.total,
-            counts["pending"],
-            counts["delivered"],
-            skipped,
-            failed,
-        )
-
-    def recent_sends(self, limit: int = 20, before: int | None = None) -> list[int]:
-        with self.db.read() as conn:
-            query = select(massmessage_sends.c.id).order_by(massmessage_sends.c.id.desc()).limit(limit)
-            if before is not None:
-                query = query.where(massmessage_sends.c.id < before)
-            return [int(i) for i in conn.execute(query).scalars()]
+    def preview(self, actor: Actor, request: SendRequest) -> SendPreview:
+        """What ``submit`` would send, without sending: raises ApiError as ``submit`` would."""
+        return build_preview(self, actor, request)
 
     def queued_deliveries(self) -> int:
         """Delivery jobs not yet done (siteinfo ``queued-massmessages``)."""

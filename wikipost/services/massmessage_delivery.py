@@ -8,17 +8,20 @@ page's recent revisions — stands behind it.
 
 Many deliveries share one write transaction (the job queue batches them); each runs inside a
 savepoint, so a failing edit is logged as ``failure`` without undoing its neighbours.
+
+A cancelled send (:mod:`wikipost.services.massmessage_status`) delivers nothing more: a batch
+settles the claimed targets of a cancelled send as ``cancelled`` (it reads the sends anyway),
+and the fan-out stops and settles the targets it has not queued yet.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, case, select, update
 
 from wikipost.actor import Actor
 from wikipost.api.errors import ApiError
@@ -27,31 +30,15 @@ from wikipost.db.schema.massmessage import massmessage_sends, massmessage_target
 from wikipost.db.schema.pages import categorylinks, page_restrictions, protected_titles
 from wikipost.jobs import Job, JobOutcome
 from wikipost.namespaces import PROJECT, USER, USER_TALK
-from wikipost.services.massmessage import DELIVER_JOB, SUBMIT_JOB, MassMessageService, php_trim
+from wikipost.services.massmessage import DELIVER_JOB, SUBMIT_JOB, MassMessageService
+from wikipost.services.massmessage_status import ACTIVE
+from wikipost.services.massmessage_text import hidden_comment, message_body, section_title
 
 log = logging.getLogger("wikipost.massmessage")
 
 FANOUT_BATCH = 1000
 DELIVERY_TAG = "massmessage-delivery"
 NAMESPACES_TO_POST_IN = frozenset({PROJECT})
-_TAGS = re.compile(r"<[^>]*>")
-
-
-def section_title(subject: str) -> str:
-    """§7.1: newlines removed, tags stripped (strip_tags), right-trimmed."""
-    return _TAGS.sub("", subject.replace("\r", "").replace("\n", "")).rstrip(" \t\n\r\0\x0b")
-
-
-def hidden_comment(sender: str, wiki_id: str, url: str) -> str:
-    return f"<!-- Message sent by User:{sender}@{wiki_id} using the list at {url} -->"
-
-
-def message_body(message: str, page_text: str | None, comment: str) -> str:
-    """§7.2: trim([page message + "\\n\\n"] + rtrim(message)) + "\\n" + hidden comment."""
-    text = message.rstrip(" \t\n\r\0\x0b")
-    if page_text is not None:
-        text = page_text + "\n\n" + text
-    return php_trim(text) + "\n" + comment
 
 
 def already_delivered(texts: list[str], heading: str, comment: str) -> bool:
@@ -73,9 +60,20 @@ def already_delivered(texts: list[str], heading: str, comment: str) -> bool:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # delivered | skipped | failed
+    status: str  # delivered | skipped | failed | cancelled
     reason: str = ""
     rev_id: int | None = None
+
+
+def _settled(target_id: int, outcome: Outcome, now: float) -> dict[str, Any]:
+    """SETTLE_TARGET's parameters for one target."""
+    return {
+        "b_id": target_id,
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "rev_id": outcome.rev_id,
+        "updated_at": now,
+    }
 
 
 CLAIM_TARGETS = (
@@ -132,13 +130,14 @@ class BatchContext:
 
 
 def finish_if_settled(conn: Connection, send_id: int, now: float) -> None:
-    """A send is done once it is fanned out completely and no target is pending."""
+    """A send is done once it is fanned out completely and no target is pending. The update
+    is conditional: a cancel that committed meanwhile (PostgreSQL) stays a cancel."""
     send = conn.execute(
         select(massmessage_sends.c.total, massmessage_sends.c.fanned_out, massmessage_sends.c.status).where(
             massmessage_sends.c.id == send_id
         )
     ).first()
-    if send is None or send.status == "done" or send.fanned_out != send.total:
+    if send is None or send.status not in ACTIVE or send.fanned_out != send.total:
         return
     pending = conn.execute(
         select(massmessage_targets.c.id)
@@ -148,13 +147,27 @@ def finish_if_settled(conn: Connection, send_id: int, now: float) -> None:
     if pending is None:
         conn.execute(
             update(massmessage_sends)
-            .where(massmessage_sends.c.id == send_id)
+            .where(massmessage_sends.c.id == send_id, massmessage_sends.c.status.in_(ACTIVE))
             .values(status="done", finished_at=now)
         )
 
 
+CANCEL_UNQUEUED = (
+    update(massmessage_targets)
+    .where(
+        massmessage_targets.c.send_id == bindparam("b_send"),
+        massmessage_targets.c.id > bindparam("b_after"),
+        massmessage_targets.c.status == "pending",
+    )
+    .values(status="cancelled", updated_at=bindparam("b_now"))
+)
+
+
 class SubmitHandler:
-    """Fans a send out into delivery jobs, FANOUT_BATCH targets per run, so memory stays flat."""
+    """Fans a send out into delivery jobs, FANOUT_BATCH targets per run, so memory stays flat.
+
+    A cancelled send is fanned out no further: its targets without a delivery job yet are
+    settled ``cancelled`` here (no worker holds them, so this cannot wait on a delivery)."""
 
     def __init__(self, service: MassMessageService) -> None:
         self.service = service
@@ -163,6 +176,13 @@ class SubmitHandler:
         queue = self.service.jobs
         for job in batch:
             send_id, after = int(job.payload["send"]), int(job.payload.get("after", 0))
+            status = conn.execute(
+                select(massmessage_sends.c.status).where(massmessage_sends.c.id == send_id)
+            ).scalar()
+            if status == "cancelled":
+                now = self.service.clock.now()
+                conn.execute(CANCEL_UNQUEUED, {"b_send": send_id, "b_after": after, "b_now": now})
+                continue
             ids = list(
                 conn.execute(
                     select(massmessage_targets.c.id)
@@ -176,7 +196,13 @@ class SubmitHandler:
                 conn.execute(
                     update(massmessage_sends)
                     .where(massmessage_sends.c.id == send_id)
-                    .values(fanned_out=massmessage_sends.c.fanned_out + len(ids), status="delivering")
+                    .values(
+                        fanned_out=massmessage_sends.c.fanned_out + len(ids),
+                        # a cancel committed since the read above (PostgreSQL) stays
+                        status=case(
+                            (massmessage_sends.c.status == "cancelled", "cancelled"), else_="delivering"
+                        ),
+                    )
                 )
             if len(ids) == FANOUT_BATCH:
                 queue.enqueue(conn, SUBMIT_JOB, {"send": send_id, "after": ids[-1]})
@@ -226,9 +252,18 @@ class DeliveryHandler:
             s.id: s
             for s in conn.execute(select(massmessage_sends).where(massmessage_sends.c.id.in_(send_ids)))
         }
-        context = self._prefetch(conn, [r.title for r in claimed])
         now = svc.clock.now()
-        settled = []
+        settled: list[dict[str, Any]] = []
+        # A send cancelled before this transaction claimed its targets delivers nothing more:
+        # its targets are settled "cancelled" (the sends were read anyway: no extra query).
+        cancelled = {i for i, s in sends.items() if s.status == "cancelled"}
+        if cancelled:
+            settled = [_settled(r.id, Outcome("cancelled"), now) for r in claimed if r.send_id in cancelled]
+            claimed = [r for r in claimed if r.send_id not in cancelled]
+            if not claimed:
+                conn.execute(SETTLE_TARGET, settled)
+                return {}
+        context = self._prefetch(conn, [r.title for r in claimed])
         # A batch runs without savepoints (they cost as much as a quarter of a delivery). If a
         # delivery raises, the whole batch rolls back and the queue re-runs its jobs one by one;
         # then a savepoint lets the failing edit be recorded as a failure.
@@ -237,15 +272,7 @@ class DeliveryHandler:
             send = sends[row.send_id]
             if not isolated:
                 outcome = self.deliver(conn, actor, send, row.title, context)
-                settled.append(
-                    {
-                        "b_id": row.id,
-                        "status": outcome.status,
-                        "reason": outcome.reason,
-                        "rev_id": outcome.rev_id,
-                        "updated_at": now,
-                    }
-                )
+                settled.append(_settled(row.id, outcome, now))
                 continue
             try:
                 with conn.begin_nested():
@@ -254,15 +281,7 @@ class DeliveryHandler:
                 log.exception("delivery of send %s to %s failed", row.send_id, row.title)
                 outcome = Outcome("failed", type(err).__name__)
                 self._log(conn, actor, row.title, "failure", send.subject, reason=outcome.reason)
-            settled.append(
-                {
-                    "b_id": row.id,
-                    "status": outcome.status,
-                    "reason": outcome.reason,
-                    "rev_id": outcome.rev_id,
-                    "updated_at": now,
-                }
-            )
+            settled.append(_settled(row.id, outcome, now))
         conn.execute(SETTLE_TARGET, settled)
         for send_id in send_ids:
             finish_if_settled(conn, send_id, now)

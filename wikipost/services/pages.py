@@ -202,6 +202,16 @@ class PageService:
         ).first()
         return revision_record(row) if row is not None else None
 
+    def history(self, conn: Connection, page_id: int, limit: int = 50) -> list[RevisionRecord]:
+        """The page's revisions, newest first (the history view)."""
+        rows = conn.execute(
+            select(revisions)
+            .where(revisions.c.page_id == page_id, revisions.c.deleted.is_(False))
+            .order_by(revisions.c.id.desc())
+            .limit(limit)
+        )
+        return [revision_record(r) for r in rows]
+
     def recent_revision_texts(self, conn: Connection, page_id: int, limit: int = 5) -> list[str]:
         rows = conn.execute(_RECENT_TEXTS, {"b_page": page_id, "b_limit": limit})
         return [r.text for r in rows]

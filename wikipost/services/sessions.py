@@ -155,7 +155,7 @@ class SessionService:
                     ).rowcount
                     if not done:
                         conn.execute(insert(sessions_table).values(id=session.id, **values))
-        attrs = "; path=/; HttpOnly" + ("; secure" if secure else "")
+        attrs = "; path=/; HttpOnly; SameSite=Lax" + ("; secure" if secure else "")
         gone = "=deleted; expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0"
         if session.deleted:
             # 1.39 deletes _session, UserID and Token (a bot-password logout drops _BPsession);

@@ -1,5 +1,8 @@
 """action=editmassmessagelist (ApiEditMassMessageList): add, remove and describe list targets.
 
+The edit itself is the service's (services/massmessage_list_edits.py), shared with the list
+page's forms; this module checks its parameters and prints the outcome.
+
 The literal values (``"missing": ""``, ``{"*": …, "invalidtitle": ""}``) are the same in
 formatversion 1 and 2, as 1.39 prints them (massmessage.md §9.5).
 """
@@ -13,8 +16,7 @@ from wikipost.api.errors import ApiError
 from wikipost.api.module import ApiModule
 from wikipost.api.params import Param
 from wikipost.api.result import ResultList
-from wikipost.services import massmessage_lists as lists
-from wikipost.services.ratelimit import RATELIMITED_TEXT
+from wikipost.services.massmessage_list_edits import DeliveryListEditor, ListEditResult
 
 
 class EditMassMessageList(ApiModule):
@@ -56,50 +58,27 @@ class EditMassMessageList(ApiModule):
                 'At least one of the parameters "add", "remove" and "description" is required.',
                 key="apierror-missingparam-at-least-one-of",
             )
-        wiki = ctx.wiki
-        sites = wiki.massmessage.sites
-        invalid = ApiError("invalidspamlist", "The specified spamlist is invalid.")
-        with wiki.db.write() as conn:
-            title = wiki.titles.try_parse(params["spamlist"])
-            page = wiki.pages.get_page(conn, title) if title is not None else None
-            if page is None or page.content_model != lists.CONTENT_MODEL:
-                raise invalid
-            try:
-                data = lists.parse_list_text(wiki.pages.get_text(conn, page), wiki.titles)
-            except lists.ListContentError:
-                raise invalid from None
-            change = lists.apply_list_edit(
-                data, add=add, remove=remove, description=description, titles=wiki.titles, sites=sites
-            )
-            if change.needs_edit:
-                errors = wiki.protection.edit_errors(conn, ctx.actor, page.title, page)
-                if errors:
-                    raise ApiError.many(errors)
-                # The internal action=edit counts against $wgRateLimits['edit'] like any edit.
-                if not wiki.ratelimiter.hit("edit", ctx.actor, ctx.request.client_ip):
-                    raise ApiError("ratelimited", RATELIMITED_TEXT)
-                wiki.pages.save(
-                    conn,
-                    title=page.title,
-                    actor=ctx.actor,
-                    text=lists.serialize_list(change.new_data),
-                    summary=lists.edit_summary(change),
-                    page=page,
-                )
-            ctx.result["editmassmessagelist"] = _result(conn, wiki, change, add, remove)
+        outcome = DeliveryListEditor.of(ctx.wiki).edit(
+            ctx.actor,
+            ctx.request.client_ip,
+            params["spamlist"],
+            add=add,
+            remove=remove,
+            description=description,
+        )
+        ctx.result["editmassmessagelist"] = _result(outcome, add, remove)
 
 
-def _result(conn: Any, wiki: Any, change: lists.ListChange, add: Any, remove: Any) -> dict[str, Any]:
+def _result(outcome: ListEditResult, add: Any, remove: Any) -> dict[str, Any]:
+    change = outcome.change
     invalid = change.invalid_add or change.invalid_remove or change.description_unchanged
     out: dict[str, Any] = {"result": "Done" if invalid else "Success"}
     if add is not None:
         added = []
         for target in change.added:
             item: dict[str, Any] = target.as_json()
-            if target.site is None:
-                title = wiki.titles.try_parse(target.title)
-                if title is None or wiki.pages.get_page(conn, title) is None:
-                    item["missing"] = ""
+            if target.title in outcome.missing and target.site is None:
+                item["missing"] = ""
             added.append(item)
         out["added"] = ResultList(added, "page")
     if change.invalid_add:

@@ -28,10 +28,7 @@ RESET_KINDS = (
 
 def stored_blacklist(ctx: ApiContext, value: str) -> str:
     """User names (newline separated) → the stored form, user ids joined by newlines."""
-    names = [n for n in value.replace("|", "\n").split("\n") if n.strip()]
-    if all(n.strip().isdigit() for n in names):
-        return "\n".join(n.strip() for n in names)
-    return "\n".join(str(i) for i in ctx.wiki.users.user_ids_for_names(names))
+    return ctx.wiki.users.stored_mute_list(value)
 
 
 class Options(ApiModule):

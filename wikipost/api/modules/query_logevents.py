@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-from sqlalchemy import and_, select
 
 from wikipost.api.context import ApiContext
 from wikipost.api.errors import ApiError
@@ -15,16 +12,11 @@ from wikipost.api.modules.query import query_result
 from wikipost.api.params import Param
 from wikipost.api.result import ResultList
 from wikipost.clock import iso8601
-from wikipost.db.schema.pages import change_tags, logging, pages
-from wikipost.services.logs import LOG_TYPES
+from wikipost.db.schema.pages import logging
+from wikipost.services.logs import LOG_TYPES, LogFilter, log_query
+from wikipost.services.logs import decode_params as log_params
 
-
-def log_params(raw: str) -> dict[str, Any]:
-    try:
-        value = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+__all__ = ["QueryLogEvents", "log_params", "params_for_output"]
 
 
 def params_for_output(params: dict[str, Any]) -> dict[str, Any]:
@@ -73,29 +65,21 @@ class QueryLogEvents(QueryModule):
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         props = set(params["prop"] or [])
-        q = select(logging, pages.c.id.label("current_page")).outerjoin(
-            pages, and_(pages.c.namespace == logging.c.namespace, pages.c.dbkey == logging.c.dbkey)
-        )
-        if params["type"]:
-            q = q.where(logging.c.type == params["type"])
-        if params["action"]:
-            kind, _, action = params["action"].partition("/")
-            q = q.where(logging.c.type == kind)
-            if action and action != "*":
-                q = q.where(logging.c.action == action)
-        if params["user"]:
-            q = q.where(logging.c.user_name == params["user"])
+        title = None
         if params["title"]:
             title = ctx.wiki.titles.try_parse(params["title"])
             if title is None:
                 raise ApiError("invalidtitle", f'Bad title "{params["title"]}".')
-            q = q.where(logging.c.namespace == title.namespace, logging.c.dbkey == title.dbkey)
-        if params["namespace"] is not None:
-            q = q.where(logging.c.namespace == int(params["namespace"]))
-        if params["tag"]:
-            q = q.where(
-                logging.c.id.in_(select(change_tags.c.log_id).where(change_tags.c.tag == params["tag"]))
+        q = log_query(
+            LogFilter(
+                type=params["type"] or None,
+                action=params["action"] or None,
+                user=params["user"] or None,
+                title=title,
+                namespace=None if params["namespace"] is None else int(params["namespace"]),
+                tag=params["tag"] or None,
             )
+        )
         q = time_window(q, logging.c.timestamp, logging.c.id, params, "le")
         with ctx.wiki.db.read() as conn:
             rows = page_rows(ctx, conn, q, params["limit"], "le")

@@ -1,8 +1,10 @@
 """list=massmessagestatus: how far each mass-message send has got (Wikipost's own module).
 
-Per send: who sent what to which list, and the totals of its targets — still queued,
-delivered, skipped (by reason: ``skipbadns``, ``skipoptout``, ``skipnouser``) and failed (by
-error code). Newest sends first unless ``mmsids`` names them.
+Per send: who sent what to which list, its ``status`` (``queued``, ``delivering``, ``done`` or
+``cancelled``) and the totals of its targets — still queued, delivered, skipped (by reason:
+``skipbadns``, ``skipoptout``, ``skipnouser``), failed (by error code) and cancelled (not
+delivered because the send was cancelled). Newest sends first unless ``mmsids`` names them.
+``finished`` is when the send was done or cancelled.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class QueryMassMessageStatus(QueryModule):
                     "delivered": status.delivered,
                     "skipped": dict(status.skipped),
                     "failed": dict(status.failed),
+                    "cancelled": status.cancelled,
                     **({"finished": iso8601(status.finished_at)} if status.finished_at else {}),
                 }
             )

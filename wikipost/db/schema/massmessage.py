@@ -23,9 +23,16 @@ massmessage_sends = Table(
     Column("page_message", Text, nullable=False, default=""),
     Column("total", Integer, nullable=False, default=0),  # the API's count
     Column("fanned_out", Integer, nullable=False, default=0),  # delivery jobs queued so far
-    Column("status", String(16), nullable=False, default="queued"),  # queued|delivering|done
+    # queued|delivering|done|cancelled
+    Column("status", String(16), nullable=False, default="queued"),
     Column("created_at", Float, nullable=False),
-    Column("finished_at", Float, nullable=True),
+    Column("finished_at", Float, nullable=True),  # done, or the time of the cancel
+    # The send's ``massmessage/send`` log entry (Special:Log links an entry to its send; the
+    # entry's own params stay as MassMessage writes them). NULL for sends made before 0006.
+    Column("log_id", Integer, nullable=True),
+    # Who cancelled it: a user name, "" for the command line, NULL while not cancelled.
+    Column("cancelled_by", String(255), nullable=True),
+    Index("ix_massmessage_sends_log_id", "log_id"),
 )
 
 massmessage_targets = Table(
@@ -34,7 +41,8 @@ massmessage_targets = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("send_id", Integer, ForeignKey("massmessage_sends.id", ondelete="CASCADE"), nullable=False),
     Column("title", Text, nullable=False),  # normalised prefixed text at submit time
-    Column("status", String(16), nullable=False, default="pending"),  # pending|delivered|skipped|failed
+    # pending|delivered|skipped|failed|cancelled
+    Column("status", String(16), nullable=False, default="pending"),
     Column("reason", String(255), nullable=False, default=""),  # skip action or error code
     Column("rev_id", Integer, nullable=True),
     Column("updated_at", Float, nullable=True),

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import html
-
-from starlette.requests import Request
-from starlette.responses import Response
-
-from wikipost.web import page
-from wikipost.wiki import Wiki
+from wikipost.web.context import PageContext
+from wikipost.web.special import PageOutput, SpecialPage, message_page
 
 MESSAGES = {
     "invalid": "Invalid confirmation code. The code may have expired.",
@@ -18,18 +13,19 @@ MESSAGES = {
 }
 
 
-async def confirm_email(wiki: Wiki, request: Request, sub: str) -> Response:
-    from starlette.concurrency import run_in_threadpool
+class SpecialConfirmEmail(SpecialPage):
+    name = "ConfirmEmail"
+    heading = "Confirm email address"
 
-    title = "Confirm email address"
-    if not sub:
-        return page(title, "<p>Open the link from your confirmation mail to confirm your address.</p>")
-    outcome = await run_in_threadpool(wiki.email_confirmation.confirm, sub)
-    if outcome.ok:
-        name = html.escape(outcome.user_name)
-        return page(
-            title,
-            f"<p>Your email address has been confirmed, {name}. You may now use "
-            "email features of the wiki.</p>",
-        )
-    return page(title, f"<p>{html.escape(MESSAGES[outcome.reason])}</p>", 400)
+    def execute(self, ctx: PageContext, sub: str) -> PageOutput:
+        if not sub:
+            text = "Open the link from your confirmation mail to confirm your address."
+            return message_page(self.heading, text)
+        outcome = ctx.wiki.email_confirmation.confirm(sub.replace(" ", "_"))
+        if outcome.ok:
+            text = (
+                f"Your email address has been confirmed, {outcome.user_name}. You may now use "
+                "email features of the wiki."
+            )
+            return message_page(self.heading, text, kind="success", links={"Main Page": ctx.url("Main Page")})
+        return message_page(self.heading, MESSAGES[outcome.reason], status=400, kind="error")
