@@ -1,4 +1,5 @@
-"""What the browser tests share: waiting, opening a page, logging in, running page scripts."""
+"""What the browser tests share: waiting, opening a page, logging in, filling fields, running page
+scripts. (Their live server, its users and the API calls beside the browser: tests/web/support.py.)"""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -27,9 +29,21 @@ def wait(driver: WebDriver, timeout: float = 30) -> WebDriverWait[WebDriver]:
     return WebDriverWait(driver, timeout)
 
 
+def present(driver: WebDriver, by: str, value: str, timeout: float = 30) -> WebElement:
+    """The element ``(by, value)``, once the page has it."""
+    return wait(driver, timeout).until(ec.presence_of_element_located((by, value)))
+
+
 def open_page(driver: WebDriver, server: LiveServer, title: str) -> None:
     driver.get(f"{server.base_url}/w/index.php/{title.replace(' ', '_')}")
-    wait(driver).until(ec.presence_of_element_located((By.ID, "firstHeading")))
+    present(driver, By.ID, "firstHeading")
+
+
+def fill(driver: WebDriver, element_id: str, text: str) -> None:
+    """Replace what the field ``element_id`` holds with ``text``, typed."""
+    field = driver.find_element(By.ID, element_id)
+    field.clear()
+    field.send_keys(text)
 
 
 def log_in(driver: WebDriver, server: LiveServer, name: str, password: str) -> None:

@@ -4,7 +4,6 @@ seen through the API and a real client (mwclient)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import mwclient
 import pytest
@@ -13,8 +12,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 
-from tests.browser.support import log_in, open_page, shot, wait
-from tests.live import LiveServer, start_live_server
+from tests.browser.support import fill, log_in, open_page, present, shot, wait
+from tests.live import LiveServer
+from tests.web.support import api_get, create_users, running_server
 
 pytestmark = pytest.mark.live
 PASSWORD = "browser-accounts-pass"
@@ -23,33 +23,24 @@ XSS = "<script>window.__xss = 1;</script>"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = start_live_server(
-        tmp_path_factory.mktemp("browser-accounts"), {"mail": {"backend": "maildir"}}, start=False
+    yield from running_server(
+        tmp_path_factory,
+        "browser-accounts",
+        {"mail": {"backend": "maildir"}},
+        lambda live: create_users(live, PASSWORD, ("Alice", "Bob", "Organiser"), sysops=("Organiser",)),
     )
-    for name, extra in (("Alice", ()), ("Bob", ()), ("Organiser", ("--group", "sysop"))):
-        live.cli(
-            "user",
-            "create",
-            name,
-            "--password",
-            PASSWORD,
-            "--email",
-            f"{name.lower()}@anchor.test",
-            "--confirmed",
-            *extra,
-        )
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
 
 
 def emailable(server: LiveServer, name: str) -> bool:
-    answer: Any = requests.get(
-        server.api_url,
-        params={"action": "query", "list": "users", "ususers": name, "usprop": "emailable", "format": "json"},
-    ).json()
+    answer = api_get(
+        server,
+        requests.Session(),
+        action="query",
+        list="users",
+        ususers=name,
+        usprop="emailable",
+        formatversion=None,
+    )
     return "emailable" in answer["query"]["users"][0]
 
 
@@ -64,7 +55,7 @@ def test_turning_email_off_in_preferences_drops_emailable_and_the_tool(
     allow.click()
     shot(browser, "special-preferences")
     browser.find_element(By.ID, "prefcontrol").click()
-    wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".successbox")))
+    present(browser, By.CSS_SELECTOR, ".successbox")
     assert not emailable(server, "Bob")
     log_in(browser, server, "Alice", PASSWORD)
     open_page(browser, server, "User:Bob")
@@ -74,7 +65,7 @@ def test_turning_email_off_in_preferences_drops_emailable_and_the_tool(
     open_page(browser, server, "Special:Preferences")
     browser.find_element(By.ID, "wpAllowEmail").click()
     browser.find_element(By.ID, "prefcontrol").click()
-    wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".successbox")))
+    present(browser, By.CSS_SELECTOR, ".successbox")
     assert emailable(server, "Bob")
     log_in(browser, server, "Alice", PASSWORD)
     open_page(browser, server, "User:Bob")
@@ -88,11 +79,11 @@ def test_a_bot_password_made_in_the_browser_logs_in_with_mwclient(
     open_page(browser, server, "Special:BotPasswords")
     browser.find_element(By.ID, "mw-input-wpappId").send_keys("mailer")
     browser.find_element(By.CSS_SELECTOR, "#mw-botpasswords-form button[type=submit]").click()
-    wait(browser).until(ec.presence_of_element_located((By.ID, "mw-input-wpgrants-grant-sendemail")))
+    present(browser, By.ID, "mw-input-wpgrants-grant-sendemail")
     browser.find_element(By.ID, "mw-input-wpgrants-grant-sendemail").click()
     shot(browser, "special-botpasswords-grants")
     browser.find_element(By.ID, "mw-botpasswords-create").click()
-    wait(browser).until(ec.presence_of_element_located((By.ID, "mw-botpasswords-newpassword")))
+    present(browser, By.ID, "mw-botpasswords-newpassword")
     shot(browser, "special-botpasswords-created")
     login_name = browser.find_element(By.CSS_SELECTOR, ".mw-botpasswords-loginname").text
     password = browser.find_element(By.CSS_SELECTOR, ".mw-botpasswords-password").text
@@ -114,9 +105,7 @@ def test_a_delivery_list_is_created_and_edited_in_the_browser(browser: WebDriver
     wait(browser).until(ec.text_to_be_present_in_element((By.ID, "firstHeading"), "Newsletter readers"))
     assert browser.execute_script("return window.__xss === undefined") is True
     for target in ("User talk:Alice", "User talk:Bob", "Talk:Nowhere"):
-        field = browser.find_element(By.ID, "mw-massmessage-addtitle")
-        field.clear()
-        field.send_keys(target)
+        fill(browser, "mw-massmessage-addtitle", target)
         browser.find_element(By.ID, "mw-massmessage-addsubmit").click()
         wait(browser).until(
             lambda d, t=target: t in d.find_element(By.ID, "mw-massmessage-contenttable").text
@@ -126,10 +115,14 @@ def test_a_delivery_list_is_created_and_edited_in_the_browser(browser: WebDriver
         lambda d: "Talk:Nowhere" not in d.find_element(By.ID, "mw-massmessage-contenttable").text
     )
     shot(browser, "delivery-list")
-    answer: Any = requests.get(
-        server.api_url,
-        params={"action": "query", "prop": "mmcontent", "titles": "Newsletter readers", "format": "json"},
-    ).json()
+    answer = api_get(
+        server,
+        requests.Session(),
+        action="query",
+        prop="mmcontent",
+        titles="Newsletter readers",
+        formatversion=None,
+    )
     (page,) = answer["query"]["pages"].values()
     assert sorted(page["mmcontent"]["targets"]) == ["User talk:Alice", "User talk:Bob"]
     assert XSS in page["mmcontent"]["description"]

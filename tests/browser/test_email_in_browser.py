@@ -16,14 +16,14 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 
-from tests.browser.support import log_in, open_page, run_async, shot, wait
-from tests.live import LiveServer, start_live_server
+from tests.browser.support import log_in, open_page, present, run_async, shot, wait
+from tests.live import LiveServer
 from tests.mail.sink import Sink
+from tests.web.support import api_login, api_post, create_users, csrf_token, running_server
 
 pytestmark = pytest.mark.live
 
@@ -58,28 +58,16 @@ def sink() -> Iterator[Sink]:
         yield running
 
 
+def create_email_users(live: LiveServer) -> None:
+    create_users(live, PASSWORD, ("Alice", "Bob", "Carol", "Erin"))
+    live.cli("user", "set-option", "Erin", "disablemail", "1")
+    live.cli("user", "set-option", "Carol", "email-blacklist", "Alice")  # the CLI takes names
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, sink: Sink) -> Iterator[LiveServer]:
     config = {"mail": {"backend": "smtp", "smtp_port": sink.port}}
-    live = start_live_server(tmp_path_factory.mktemp("browser-email"), config, start=False)
-    for name in ("Alice", "Bob", "Carol", "Erin"):
-        live.cli(
-            "user",
-            "create",
-            name,
-            "--password",
-            PASSWORD,
-            "--email",
-            f"{name.lower()}@anchor.test",
-            "--confirmed",
-        )
-    live.cli("user", "set-option", "Erin", "disablemail", "1")
-    live.cli("user", "set-option", "Carol", "email-blacklist", "Alice")  # the CLI takes names
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
+    yield from running_server(tmp_path_factory, "browser-email", config, create_email_users)
 
 
 def headers(message: Message) -> dict[str, str]:
@@ -130,37 +118,20 @@ def test_email_this_user_sends_the_same_mail_as_the_api(
     log_in(browser, server, "Alice", PASSWORD)
     before = len(received_for(sink, "bob@anchor.test", 0))
     # An API send first, for comparison.
-    api = requests.Session()
-    token = api.get(
-        server.api_url, params={"action": "query", "meta": "tokens", "type": "login", "format": "json"}
+    api = api_login(server, "Alice", PASSWORD)
+    sent = api_post(
+        server,
+        api,
+        action="emailuser",
+        target="Bob",
+        subject="Compare",
+        text="From the API.",
+        token=csrf_token(server, api, formatversion=None),
     )
-    api.post(
-        server.api_url,
-        data={
-            "action": "login",
-            "lgname": "Alice",
-            "lgpassword": PASSWORD,
-            "lgtoken": token.json()["query"]["tokens"]["logintoken"],
-            "format": "json",
-        },
-    )
-    csrf = api.get(server.api_url, params={"action": "query", "meta": "tokens", "format": "json"})
-    sent = api.post(
-        server.api_url,
-        data={
-            "action": "emailuser",
-            "target": "Bob",
-            "subject": "Compare",
-            "text": "From the API.",
-            "token": csrf.json()["query"]["tokens"]["csrftoken"],
-            "format": "json",
-        },
-    )
-    assert sent.json() == {"emailuser": {"result": "Success"}}
+    assert sent == {"emailuser": {"result": "Success"}}
     open_page(browser, server, "User:Bob")
     browser.find_element(By.CSS_SELECTOR, "#t-emailuser a").click()
-    wait(browser).until(ec.presence_of_element_located((By.ID, "mw-input-wpSubject")))
-    subject = browser.find_element(By.ID, "mw-input-wpSubject")
+    subject = present(browser, By.ID, "mw-input-wpSubject")
     assert subject.get_attribute("value") == 'AnchorWiki email from user "Alice"'
     subject.clear()
     subject.send_keys("Compare")
@@ -199,7 +170,7 @@ def test_hostile_subject_is_shown_escaped_and_never_runs(browser: WebDriver, ser
     browser.execute_script("document.querySelector('input[name=wpEditToken]').value = 'bad+\\\\';")
     browser.find_element(By.ID, "mw-input-wpText").send_keys("body")
     browser.find_element(By.CSS_SELECTOR, "button.mw-htmlform-submit").click()
-    wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".errorbox")))
+    present(browser, By.CSS_SELECTOR, ".errorbox")
     assert "problem with your login session" in browser.find_element(By.CSS_SELECTOR, ".errorbox").text
     assert browser.find_element(By.ID, "mw-input-wpSubject").get_attribute("value") == XSS
     assert browser.execute_script("return window.__xss === undefined") is True
@@ -207,6 +178,6 @@ def test_hostile_subject_is_shown_escaped_and_never_runs(browser: WebDriver, ser
     open_page(browser, server, "User:Bob")
     # A hostile title in the URL is a bad title, shown escaped.
     browser.get(f"{server.base_url}/w/index.php?title=%3Cscript%3Ewindow.__xss%3D1%3C/script%3E")
-    wait(browser).until(ec.presence_of_element_located((By.ID, "firstHeading")))
+    present(browser, By.ID, "firstHeading")
     assert browser.find_element(By.ID, "firstHeading").text == "Bad title"
     assert browser.execute_script("return window.__xss === undefined") is True

@@ -4,16 +4,14 @@ warning, send, the live status page reaching "done", and the talk page showing t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions as ec
 
-from tests.browser.support import log_in, open_page, shot, wait
-from tests.live import LiveServer, start_live_server
+from tests.browser.support import fill, log_in, open_page, present, shot, wait
+from tests.live import LiveServer
+from tests.web.support import api_login, api_post, create_users, csrf_token, running_server
 
 pytestmark = pytest.mark.live
 PASSWORD = "browser-massmessage-pass"
@@ -22,67 +20,35 @@ READERS = ("Alice", "Bob", "Carol")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = start_live_server(
-        tmp_path_factory.mktemp("browser-massmessage"), {"mail": {"backend": "maildir"}}, start=False
+    yield from running_server(
+        tmp_path_factory,
+        "browser-massmessage",
+        {"mail": {"backend": "maildir"}},
+        lambda live: create_users(
+            live, PASSWORD, ("Organiser", *READERS), sysops=("Organiser",), email=False
+        ),
     )
-    for name in ("Organiser", *READERS):
-        extra = ("--group", "sysop") if name == "Organiser" else ()
-        live.cli("user", "create", name, "--password", PASSWORD, *extra)
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
 
 
 def make_list(server: LiveServer, title: str, targets: list[str]) -> None:
     """The delivery list, made the way a bot makes it (action=edit with the list content model,
     then action=editmassmessagelist)."""
-    api = requests.Session()
-    token = api.get(
-        server.api_url, params={"action": "query", "meta": "tokens", "type": "login", "format": "json"}
-    ).json()["query"]["tokens"]["logintoken"]
-    api.post(
-        server.api_url,
-        data={
-            "action": "login",
-            "lgname": "Organiser",
-            "lgpassword": PASSWORD,
-            "lgtoken": token,
-            "format": "json",
-        },
+    api = api_login(server, "Organiser", PASSWORD)
+    token = csrf_token(server, api, formatversion=None)
+    created = api_post(
+        server,
+        api,
+        action="edit",
+        title=title,
+        contentmodel="MassMessageListContent",
+        text='{"description":"Our readers","targets":[]}',
+        token=token,
     )
-    csrf = api.get(server.api_url, params={"action": "query", "meta": "tokens", "format": "json"}).json()
-    token = csrf["query"]["tokens"]["csrftoken"]
-    created: Any = api.post(
-        server.api_url,
-        data={
-            "action": "edit",
-            "title": title,
-            "contentmodel": "MassMessageListContent",
-            "text": '{"description":"Our readers","targets":[]}',
-            "token": token,
-            "format": "json",
-        },
-    ).json()
     assert created["edit"]["result"] == "Success", created
-    answer: Any = api.post(
-        server.api_url,
-        data={
-            "action": "editmassmessagelist",
-            "spamlist": title,
-            "add": "|".join(targets),
-            "token": token,
-            "format": "json",
-        },
-    ).json()
+    answer = api_post(
+        server, api, action="editmassmessagelist", spamlist=title, add="|".join(targets), token=token
+    )
     assert answer["editmassmessagelist"]["result"] == "Success", answer
-
-
-def fill(driver: WebDriver, element_id: str, text: str) -> None:
-    field = driver.find_element(By.ID, element_id)
-    field.clear()
-    field.send_keys(text)
 
 
 def test_preview_send_and_follow_a_newsletter(browser: WebDriver, server: LiveServer) -> None:
@@ -94,7 +60,7 @@ def test_preview_send_and_follow_a_newsletter(browser: WebDriver, server: LiveSe
     fill(browser, "mw-massmessage-form-message", "Welcome to <b>issue one of the '''newsletter'''. ~~~~")
     shot(browser, "special-massmessage")
     browser.find_element(By.ID, "mw-massmessage-form-preview-button").click()
-    wait(browser).until(ec.presence_of_element_located((By.ID, "mw-massmessage-preview")))
+    present(browser, By.ID, "mw-massmessage-preview")
     assert "Your message may have an unclosed HTML tag: <b>." in browser.page_source.replace(
         "&lt;", "<"
     ).replace("&gt;", ">")
@@ -105,13 +71,13 @@ def test_preview_send_and_follow_a_newsletter(browser: WebDriver, server: LiveSe
     shot(browser, "special-massmessage-preview")
     fill(browser, "mw-massmessage-form-message", "Welcome to <b>issue one</b> of the '''newsletter'''. ~~~~")
     browser.find_element(By.ID, "mw-massmessage-form-submit-button").click()
-    wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".successbox")))
+    present(browser, By.CSS_SELECTOR, ".successbox")
     assert (
         "Your message delivery to 3 pages has been queued."
         in browser.find_element(By.CSS_SELECTOR, ".successbox").text
     )
     browser.find_element(By.LINK_TEXT, "Follow the delivery").click()
-    wait(browser).until(ec.presence_of_element_located((By.ID, "mm-status-state")))
+    present(browser, By.ID, "mm-status-state")
     # The page updates itself (no reload) until the worker has delivered everything.
     wait(browser, 60).until(lambda d: d.find_element(By.ID, "mm-status-state").text == "done")
     assert browser.find_element(By.ID, "mm-count-delivered").text == "3"

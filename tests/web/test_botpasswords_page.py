@@ -13,39 +13,38 @@ import pytest
 import requests
 from starlette.testclient import TestClient
 
-from tests.live import LiveServer, LiveServerError, bot_login, start_live_server
-from tests.web.support import box_messages, hidden_value, page_url, web_login
+from tests.live import LiveServer, LiveServerError, bot_login
+from tests.web.support import (
+    SESSION_FAILURE,
+    api_get,
+    box_messages,
+    client_login,
+    create_users,
+    hidden_value,
+    page_url,
+    running_server,
+    user_named,
+    web_login,
+)
 from wikipost.app import build_app
 from wikipost.services.grants import rights_for_grants
 from wikipost.wiki import Wiki
 
 PASSWORD = "web-botpasswords-pass"
 XSS = "<script>alert('x')</script>"
-SESSION_FAILURE = (
-    "There seems to be a problem with your login session; this action has been canceled as a "
-    "precaution against session hijacking. Please resubmit the form."
-)
 _NEW_PASSWORD = re.compile(r'<strong class="mw-botpasswords-password">([0-9a-z]+)</strong>')
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = start_live_server(tmp_path_factory.mktemp("web-botpasswords"), start=False)
-    live.cli("user", "create", "Alice", "--password", PASSWORD, "--email", "alice@anchor.test", "--confirmed")
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
+    yield from running_server(
+        tmp_path_factory, "web-botpasswords", setup=lambda live: create_users(live, PASSWORD, ("Alice",))
+    )
 
 
 @pytest.fixture(scope="module")
 def alice(server: LiveServer) -> requests.Session:
     return web_login(server, "Alice", PASSWORD)
-
-
-def api(server: LiveServer, session: requests.Session, **params: str) -> Any:
-    return session.get(server.api_url, params={**params, "format": "json", "formatversion": "2"}).json()
 
 
 def open_app(server: LiveServer, session: requests.Session, app: str) -> requests.Response:
@@ -75,7 +74,7 @@ def create(
 
 
 def rights(server: LiveServer, session: requests.Session) -> set[str]:
-    info = api(server, session, action="query", meta="userinfo", uiprop="rights")["query"]["userinfo"]
+    info = api_get(server, session, action="query", meta="userinfo", uiprop="rights")["query"]["userinfo"]
     return set(info.get("rights", [])) if info.get("id") else set()
 
 
@@ -105,9 +104,7 @@ def test_create_shows_the_password_once_and_it_logs_in_with_exactly_its_grants(
     assert rights(server, bot) == expected
     assert {"sendemail", "edit"} <= expected and "createpage" not in expected
     with server.open_wiki() as wiki:
-        user = wiki.users.get_by_name("Alice")
-        assert user is not None
-        stored = wiki.botpasswords.get(user.id, "mailer")
+        stored = wiki.botpasswords.get(user_named(wiki, "Alice").id, "mailer")
     assert stored is not None and stored.grants == ("basic", "editpage", "sendemail")
 
 
@@ -173,8 +170,7 @@ def test_bad_tokens_are_refused_and_change_nothing(server: LiveServer, alice: re
     )
     assert SESSION_FAILURE in box_messages(refused.text)
     with server.open_wiki() as wiki:
-        user = wiki.users.get_by_name("Alice")
-        assert user is not None
+        user = user_named(wiki, "Alice")
         assert wiki.botpasswords.get(user.id, "tokentest") is None
         assert wiki.botpasswords.get(user.id, "keepme") is not None
     bot_login(server.api_url, "Alice@keepme", password)
@@ -205,13 +201,7 @@ def test_disabled_bot_passwords_say_so(make_wiki: Callable[..., Wiki]) -> None:
     wiki = make_wiki(users={"enable_bot_passwords": False})
     wiki.users.create("Alice", PASSWORD, email="alice@anchor.test", confirmed=True)
     with TestClient(build_app(wiki), base_url="http://127.0.0.1:8081") as client:
-        form = client.get("/w/index.php/Special:UserLogin")
-        token = hidden_value(form.text, "wpLoginToken")
-        client.post(
-            "/w/index.php/Special:UserLogin",
-            data={"wpName": "Alice", "wpPassword": PASSWORD, "wpLoginToken": token},
-            follow_redirects=False,
-        )
+        client_login(client, "Alice", PASSWORD)
         for title in ("Special:BotPasswords", "Special:BotPasswords/app"):
             page = client.get(f"/w/index.php/{title}")
             assert "Bot passwords are disabled." in box_messages(page.text)

@@ -19,13 +19,25 @@ import pytest
 import requests
 from starlette.testclient import TestClient
 
-from tests.live import LiveServer, start_live_server
+from tests.live import LiveServer
 from tests.support import make_settings, sqlite_store
-from tests.web.support import box_messages, hidden_value, page_url, web_login
+from tests.web.support import (
+    SESSION_FAILURE,
+    api_edit,
+    api_get,
+    api_post,
+    box_messages,
+    client_login,
+    create_users,
+    csrf_token,
+    hidden_value,
+    page_url,
+    running_server,
+    web_login,
+)
 from wikipost.app import build_app
 from wikipost.services.massmessage_lists import serialize_list
 from wikipost.services.ratelimit import RATELIMITED_TEXT
-from wikipost.web.special import SESSION_FAILURE
 from wikipost.wiki import build_wiki
 
 pytestmark = pytest.mark.live
@@ -39,17 +51,14 @@ MEMBERS = ["Member one", "User talk:Member two"]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = start_live_server(
-        tmp_path_factory.mktemp("delivery-lists"), {"ratelimits": ROOMY_LIMITS}, start=False
+    yield from running_server(
+        tmp_path_factory,
+        "delivery-lists",
+        {"ratelimits": ROOMY_LIMITS},
+        lambda live: create_users(
+            live, PASSWORD, ("Lister", "Visitor", "Keeper"), sysops=("Keeper",), email=False
+        ),
     )
-    live.cli("user", "create", "Lister", "--password", PASSWORD)
-    live.cli("user", "create", "Visitor", "--password", PASSWORD)
-    live.cli("user", "create", "Keeper", "--password", PASSWORD, "--group", "sysop")
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
 
 
 @pytest.fixture(scope="module")
@@ -64,28 +73,13 @@ def lister(server: LiveServer) -> requests.Session:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def api(server: LiveServer, session: requests.Session, **params: str) -> Any:
-    return session.get(server.api_url, params={**params, "format": "json", "formatversion": "2"}).json()
-
-
-def api_edit(server: LiveServer, session: requests.Session, title: str, text: str) -> None:
-    token = api(server, session, action="query", meta="tokens")["query"]["tokens"]["csrftoken"]
-    answer = session.post(
-        server.api_url,
-        data={"action": "edit", "title": title, "text": text, "token": token, "format": "json"},
-    ).json()
-    assert answer["edit"]["result"] == "Success", answer
-
-
 def mmcontent(server: LiveServer, title: str) -> dict[str, Any]:
-    page = api(server, requests.Session(), action="query", prop="mmcontent", titles=title)["query"]["pages"][
-        0
-    ]
-    return dict(page["mmcontent"])
+    answer = api_get(server, requests.Session(), action="query", prop="mmcontent", titles=title)
+    return dict(answer["query"]["pages"][0]["mmcontent"])
 
 
 def latest_revision(server: LiveServer, title: str) -> dict[str, Any]:
-    page = api(
+    page = api_get(
         server,
         requests.Session(),
         action="query",
@@ -99,7 +93,7 @@ def latest_revision(server: LiveServer, title: str) -> dict[str, Any]:
 
 
 def exists(server: LiveServer, title: str) -> bool:
-    page = api(server, requests.Session(), action="query", titles=title)["query"]["pages"][0]
+    page = api_get(server, requests.Session(), action="query", titles=title)["query"]["pages"][0]
     return "missing" not in page
 
 
@@ -363,17 +357,8 @@ def test_a_user_who_may_not_edit_sees_the_list_read_only(
     title = "Protected list"
     assert create_list(server, lister, title, "", "import", "Category:List recipients").status_code == 302
     keeper = web_login(server, "Keeper", PASSWORD)
-    token = api(server, keeper, action="query", meta="tokens")["query"]["tokens"]["csrftoken"]
-    protected = keeper.post(
-        server.api_url,
-        data={
-            "action": "protect",
-            "title": title,
-            "protections": "edit=sysop",
-            "token": token,
-            "format": "json",
-        },
-    ).json()
+    token = csrf_token(server, keeper)
+    protected = api_post(server, keeper, action="protect", title=title, protections="edit=sysop", token=token)
     assert "protect" in protected, protected
     before = latest_revision(server, title)["id"]
 
@@ -389,7 +374,7 @@ def test_a_user_who_may_not_edit_sees_the_list_read_only(
         assert marker not in page
     assert "You do not have permission to edit the list." in page
     # A forged POST with the visitor's own valid token changes nothing either.
-    own = api(server, visitor, action="query", meta="tokens")["query"]["tokens"]["csrftoken"]
+    own = csrf_token(server, visitor)
     for action, fields in (
         ("add", {"wpAddTitle": "User talk:Visitor"}),
         ("remove", {"wpRemove": "Member one"}),
@@ -442,13 +427,7 @@ def test_page_edits_and_api_edits_share_the_edit_rate_limit(tmp_path: Path) -> N
     try:
         setup_anchorwiki(wiki)
         with TestClient(build_app(wiki), base_url="http://127.0.0.1:8081") as client:
-            form = client.get("/w/index.php/Special:UserLogin").text
-            login = {"wpName": "Carol", "wpPassword": PASSWORDS["Carol"]}
-            login["wpLoginToken"] = hidden_value(form, "wpLoginToken")
-            assert (
-                client.post("/w/index.php/Special:UserLogin", data=login, follow_redirects=False).status_code
-                == 302
-            )
+            assert client_login(client, "Carol", PASSWORDS["Carol"]).status_code == 302
             token = hidden_value(client.get(f"/w/index.php/{CREATE}").text, "wpEditToken")
             made = client.post(
                 f"/w/index.php/{CREATE}",

@@ -20,13 +20,24 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from tests.browser import conftest as browser_fixtures
-from tests.browser.support import log_in, open_page
-from tests.live import LiveServer, start_live_server
-from tests.web.support import box_messages, hidden_value, page_url, web_login
+from tests.browser.support import log_in, open_page, wait
+from tests.live import LiveServer
+from tests.web.support import (
+    SESSION_FAILURE,
+    api_get,
+    api_post,
+    box_messages,
+    csrf_token,
+    hidden_value,
+    page_url,
+    running_server,
+    submit_form,
+    user_named,
+    web_login,
+)
 from wikipost.actor import Actor
 from wikipost.clock import Clock
 from wikipost.db.schema.pages import pages
@@ -37,10 +48,6 @@ from wikipost.wiki import Wiki, build_wiki
 pytestmark = pytest.mark.live
 PASSWORD = "web-mm-pass"
 XSS = "<script>alert('mm')</script>"
-SESSION_FAILURE = (
-    "There seems to be a problem with your login session; this action has been canceled as a "
-    "precaution against session hijacking. Please resubmit the form."
-)
 NOT_YOURS = "You can only cancel your own sends, unless you are an administrator who may send mass messages."
 BIG = 2000
 # The headless Chromium of tests/browser, for the one test of the page's script.
@@ -53,9 +60,8 @@ def delivery_list(targets: list[str], description: str = "") -> str:
     return f'{{"description": "{description}", "targets": [{items}]}}'
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = start_live_server(tmp_path_factory.mktemp("web-mm"), start=False)
+def create_users_and_lists(live: LiveServer) -> None:
+    """The users and the delivery lists, saved in process (the server is not running yet)."""
     with live.open_wiki() as wiki:
         users = wiki.users
         admin = users.create("Admin", PASSWORD, email="admin@anchor.test", confirmed=True, groups=("sysop",))
@@ -79,11 +85,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
                     text=text,
                     content_model="MassMessageListContent",
                 )
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from running_server(tmp_path_factory, "web-mm", setup=create_users_and_lists)
 
 
 @pytest.fixture(scope="module")
@@ -104,21 +110,20 @@ def ahead_of_the_server(server: LiveServer) -> Iterator[Wiki]:
 
 
 def actor(wiki: Wiki, name: str) -> Actor:
-    user = wiki.users.get_by_name(name)
-    assert user is not None
-    return wiki.users.actor_for(user)
-
-
-def api(server: LiveServer, **params: str) -> Any:
-    query = {**params, "format": "json", "formatversion": "2"}
-    return requests.get(server.api_url, params=query).json()
+    return wiki.users.actor_for(user_named(wiki, name))
 
 
 def api_status(server: LiveServer, send_id: int) -> dict[str, Any]:
-    (send,) = api(server, action="query", list="massmessagestatus", mmsids=str(send_id))["query"][
-        "massmessagestatus"
-    ]
+    answer = api_get(
+        server, requests.Session(), action="query", list="massmessagestatus", mmsids=str(send_id)
+    )
+    (send,) = answer["query"]["massmessagestatus"]
     return dict(send)
+
+
+def api_statuses(server: LiveServer) -> list[dict[str, Any]]:
+    answer = api_get(server, requests.Session(), action="query", list="massmessagestatus", mmslimit="500")
+    return list(answer["query"]["massmessagestatus"])
 
 
 def page_numbers(page: str) -> dict[str, str]:
@@ -149,14 +154,6 @@ def wait_for(condition: Callable[[], Any], timeout: float = 60.0) -> Any:
             return value
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.05)
-
-
-def form_post(session: requests.Session, server: LiveServer, title: str, **fields: str) -> requests.Response:
-    """GET the page for its token, then POST ``fields`` with it."""
-    form = session.get(page_url(server, title))
-    return session.post(
-        page_url(server, title), data={"wpEditToken": hidden_value(form.text, "wpEditToken"), **fields}
-    )
 
 
 def mm_fields(**values: str) -> dict[str, str]:
@@ -203,7 +200,7 @@ def test_preview_shows_the_section_and_warns_about_unclosed_tags(
     fields = mm_fields(
         spamlist="Web delivery list", subject="Web newsletter", message="Hello <b>unbalanced\n\n~~~~"
     )
-    page = form_post(admin, server, "Special:MassMessage", **fields, **{"preview-button": "Preview"}).text
+    page = submit_form(server, admin, "Special:MassMessage", **fields, **{"preview-button": "Preview"}).text
     assert box_messages(page) == ["Your message may have an unclosed HTML tag: <b>."]
     assert 'This is just a preview. Press "Send" to send the message.' in html.unescape(page)
     assert "Your message will be sent to 4 pages." in page
@@ -214,9 +211,9 @@ def test_preview_shows_the_section_and_warns_about_unclosed_tags(
     )
     assert "<!-- Message sent by User:Admin@anchorwiki using the list at " in wikitext
     assert '<h2><span class="mw-headline" id="Web_newsletter">Web newsletter</span></h2>' in page
-    unsigned = form_post(
-        admin,
+    unsigned = submit_form(
         server,
+        admin,
         "Special:MassMessage",
         **mm_fields(spamlist="Web delivery list", subject="S", message="<i>x</i>"),
         **{"preview-button": "1"},
@@ -226,7 +223,7 @@ def test_preview_shows_the_section_and_warns_about_unclosed_tags(
 
 def test_preview_of_a_missing_list_shows_the_apis_errors(server: LiveServer, admin: requests.Session) -> None:
     fields = mm_fields(spamlist="No such list", subject=" ", message="")  # " ": the API's own check
-    page = form_post(admin, server, "Special:MassMessage", **fields, **{"preview-button": "Preview"}).text
+    page = submit_form(server, admin, "Special:MassMessage", **fields, **{"preview-button": "Preview"}).text
     expected = [
         "No subject has been provided for the message.",
         "The specified delivery list page or category does not exist.",
@@ -234,23 +231,21 @@ def test_preview_of_a_missing_list_shows_the_apis_errors(server: LiveServer, adm
     ]
     assert box_messages(page) == expected
     assert 'name="submit-button"' not in page and "Your message will be sent" not in page
-    answer = admin.post(
-        server.api_url,
-        data={
-            "action": "massmessage",
-            "spamlist": "No such list",
-            "subject": " ",
-            "message": "",
-            "token": token_of(server, admin),
-            "format": "json",
-            "formatversion": "2",
-            "errorformat": "plaintext",
-        },
-    ).json()
-    assert [e["text"] for e in answer["errors"]] == expected
-    missing_page = form_post(
-        admin,
+    answer = api_post(
         server,
+        admin,
+        action="massmessage",
+        spamlist="No such list",
+        subject=" ",
+        message="",
+        token=csrf_token(server, admin, formatversion=None),
+        formatversion="2",
+        errorformat="plaintext",
+    )
+    assert [e["text"] for e in answer["errors"]] == expected
+    missing_page = submit_form(
+        server,
+        admin,
         "Special:MassMessage",
         **mm_fields(spamlist="Web delivery list", subject="S", **{"page-message": "No such page"}),
         **{"preview-button": "Preview"},
@@ -264,7 +259,9 @@ def test_submit_queues_and_the_status_page_follows_it_to_done(
     server: LiveServer, admin: requests.Session
 ) -> None:
     fields = mm_fields(spamlist="Web delivery list", subject="Plain news", message="Plain message.")
-    preview = form_post(admin, server, "Special:MassMessage", **fields, **{"preview-button": "Preview"}).text
+    preview = submit_form(
+        server, admin, "Special:MassMessage", **fields, **{"preview-button": "Preview"}
+    ).text
     section = wikitext_preview(preview)
     done = admin.post(
         page_url(server, "Special:MassMessage"),
@@ -315,9 +312,7 @@ def assert_status_page_matches_the_api(server: LiveServer, page: str, send_id: i
 
 
 def test_a_bad_token_queues_nothing(server: LiveServer, admin: requests.Session) -> None:
-    before = api(server, action="query", list="massmessagestatus", mmslimit="500")["query"][
-        "massmessagestatus"
-    ]
+    before = api_statuses(server)
     fields = mm_fields(spamlist="Web delivery list", subject="Forged", message="Hi ~~~~")
     for token in ("bad+\\", ""):
         answer = admin.post(
@@ -325,9 +320,7 @@ def test_a_bad_token_queues_nothing(server: LiveServer, admin: requests.Session)
             data={**fields, "wpEditToken": token, "submit-button": "Send"},
         )
         assert box_messages(answer.text) == [SESSION_FAILURE]
-    after = api(server, action="query", list="massmessagestatus", mmslimit="500")["query"][
-        "massmessagestatus"
-    ]
+    after = api_statuses(server)
     assert after == before
 
 
@@ -358,7 +351,9 @@ def test_cancelling_a_large_send_midway(server: LiveServer, admin: requests.Sess
         carol = web_login(server, "Carol", PASSWORD)
         carols = carol.get(url).text
         assert 'id="mm-cancel-form"' not in carols
-        refused = carol.post(url, data={"wpEditToken": token_of(server, carol), "wpCancel": "1"})
+        refused = carol.post(
+            url, data={"wpEditToken": csrf_token(server, carol, formatversion=None), "wpCancel": "1"}
+        )
         assert box_messages(refused.text) == [NOT_YOURS]
         forged = admin.post(url, data={"wpEditToken": "bad+\\", "wpCancel": "1"})
         assert box_messages(forged.text) == [SESSION_FAILURE]
@@ -408,13 +403,6 @@ def test_cancelling_a_large_send_midway(server: LiveServer, admin: requests.Sess
     assert comment is not None and html.unescape(comment.group(1)) == XSS
 
 
-def token_of(server: LiveServer, session: requests.Session) -> str:
-    answer = session.get(
-        server.api_url, params={"action": "query", "meta": "tokens", "format": "json"}
-    ).json()
-    return str(answer["query"]["tokens"]["csrftoken"])
-
-
 def test_the_cli_cancels_through_the_same_service(server: LiveServer) -> None:
     with ahead_of_the_server(server) as wiki:
         send_id, _ = wiki.massmessage.submit(
@@ -458,13 +446,13 @@ def test_the_status_page_updates_itself_while_the_send_runs(server: LiveServer, 
             "6",
         )
         wiki.jobs.run_once(2)
-        WebDriverWait(browser, 30).until(lambda _: text("mm-count-delivered") == "2")
+        wait(browser).until(lambda _: text("mm-count-delivered") == "2")
         assert (text("mm-count-queued"), text("mm-count-done")) == ("4", "2")
         assert browser.find_element(By.ID, "mm-progress").get_attribute("value") == "2"
         wiki.massmessage.cancel(send_id, None)
-        WebDriverWait(browser, 30).until(lambda _: text("mm-status-state") == "cancelled")
+        wait(browser).until(lambda _: text("mm-status-state") == "cancelled")
         assert (text("mm-count-cancelled"), text("mm-count-queued")) == ("4", "0")
-        WebDriverWait(browser, 30).until(lambda d: not d.find_elements(By.ID, "mm-cancel-form"))
+        wait(browser).until(lambda d: not d.find_elements(By.ID, "mm-cancel-form"))
         assert browser.execute_script("return window.__sameDocument === true && !window.__xss;")
         assert text("mm-status-subject") == XSS  # shown as text
 

@@ -10,8 +10,18 @@ from typing import Any
 import pytest
 import requests
 
-from tests.live import LiveServer, start_live_server
-from tests.web.support import box_messages, hidden_value, page_url, web_login
+from tests.live import LiveServer
+from tests.web.support import (
+    api_edit,
+    api_get,
+    api_login,
+    box_messages,
+    create_users,
+    hidden_value,
+    page_url,
+    running_server,
+    web_login,
+)
 
 pytestmark = pytest.mark.live
 PASSWORD = "web-pages-pass"
@@ -20,40 +30,18 @@ XSS = "<script>alert('x')</script>"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = start_live_server(
-        tmp_path_factory.mktemp("web-pages"),
+    yield from running_server(
+        tmp_path_factory,
+        "web-pages",
         {"site": {"allow_user_js": True, "max_body_bytes": 65536}},
-        start=False,
+        lambda live: create_users(live, PASSWORD, ("Alice", "Bob")),
     )
-    for name in ("Alice", "Bob"):
-        live.cli(
-            "user",
-            "create",
-            name,
-            "--password",
-            PASSWORD,
-            "--email",
-            f"{name.lower()}@anchor.test",
-            "--confirmed",
-        )
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
 
 
-def api(server: LiveServer, session: requests.Session, **params: str) -> Any:
-    return session.get(server.api_url, params={**params, "format": "json"}).json()
-
-
-def api_edit(server: LiveServer, session: requests.Session, title: str, text: str) -> None:
-    token = api(server, session, action="query", meta="tokens")["query"]["tokens"]["csrftoken"]
-    answer = session.post(
-        server.api_url,
-        data={"action": "edit", "title": title, "text": text, "token": token, "format": "json"},
-    ).json()
-    assert answer["edit"]["result"] == "Success", answer
+def userinfo(server: LiveServer, session: requests.Session) -> dict[str, Any]:
+    """meta=userinfo (format version 1) for the session."""
+    answer = api_get(server, session, action="query", meta="userinfo", formatversion=None)
+    return dict(answer["query"]["userinfo"])
 
 
 def config_of(page: str) -> dict[str, Any]:
@@ -80,15 +68,10 @@ def test_short_urls_and_the_root_reach_the_same_pages(server: LiveServer) -> Non
 
 def test_a_web_login_is_an_api_login_and_the_other_way_round(server: LiveServer) -> None:
     web = web_login(server, "Alice", PASSWORD)
-    assert api(server, web, action="query", meta="userinfo")["query"]["userinfo"]["name"] == "Alice"
+    assert userinfo(server, web)["name"] == "Alice"
     cookie = next(c for c in web.cookies if c.name.endswith("_session"))
     assert cookie.has_nonstandard_attr("HttpOnly")
-    by_api = requests.Session()
-    token = api(server, by_api, action="query", meta="tokens", type="login")["query"]["tokens"]["logintoken"]
-    by_api.post(
-        server.api_url,
-        data={"action": "login", "lgname": "Bob", "lgpassword": PASSWORD, "lgtoken": token, "format": "json"},
-    )
+    by_api = api_login(server, "Bob", PASSWORD)
     page = by_api.get(page_url(server, "Main Page"))
     settings = config_of(page.text)
     assert settings["wgUserName"] == "Bob" and settings["wgUserId"] > 0
@@ -114,8 +97,10 @@ def test_wrong_password_and_bad_login_token_are_refused(server: LiveServer) -> N
 
 def test_pages_are_rendered_with_history_and_raw_text(server: LiveServer) -> None:
     alice = web_login(server, "Alice", PASSWORD)
-    api_edit(server, alice, "Web demo", "== Greeting ==\nHello '''world''' [[User:Bob|Bob]].")
-    api_edit(server, alice, "Web demo", "== Greeting ==\nHello '''again''' [[User:Bob|Bob]] [[Nowhere]].")
+    old_text = "== Greeting ==\nHello '''world''' [[User:Bob|Bob]]."
+    new_text = "== Greeting ==\nHello '''again''' [[User:Bob|Bob]] [[Nowhere]]."
+    api_edit(server, alice, "Web demo", old_text, formatversion=None)
+    api_edit(server, alice, "Web demo", new_text, formatversion=None)
     page = requests.get(page_url(server, "Web demo"))
     assert page.status_code == 200
     assert re.search(r'<h2><span class="mw-headline" id="Greeting">Greeting</span></h2>', page.text)
@@ -140,7 +125,8 @@ def test_pages_are_rendered_with_history_and_raw_text(server: LiveServer) -> Non
 
 def test_hostile_page_text_and_titles_are_escaped(server: LiveServer) -> None:
     alice = web_login(server, "Alice", PASSWORD)
-    api_edit(server, alice, "Hostile", f"{XSS}\n<img src=x onerror=alert(1)>\n[javascript:alert(1) click]")
+    hostile = f"{XSS}\n<img src=x onerror=alert(1)>\n[javascript:alert(1) click]"
+    api_edit(server, alice, "Hostile", hostile, formatversion=None)
     page = requests.get(page_url(server, "Hostile")).text
     assert XSS not in page and "<img" not in page.split('id="mw-content-text"')[1]
     assert "&lt;script&gt;" in page
@@ -151,7 +137,8 @@ def test_hostile_page_text_and_titles_are_escaped(server: LiveServer) -> None:
 
 def test_user_scripts_run_only_when_allowed_and_only_as_javascript_pages(server: LiveServer) -> None:
     alice = web_login(server, "Alice", PASSWORD)
-    api_edit(server, alice, "User:Alice/common.js", "window.aliceScript = mw.config.get('wgUserName');")
+    code = "window.aliceScript = mw.config.get('wgUserName');"
+    api_edit(server, alice, "User:Alice/common.js", code, formatversion=None)
     page = alice.get(page_url(server, "Main Page")).text
     match = re.search(r'<script src="([^"]*User:Alice/common\.js[^"]*)"></script>', page)
     assert match is not None
@@ -165,17 +152,17 @@ def test_user_scripts_run_only_when_allowed_and_only_as_javascript_pages(server:
 def test_logout_needs_a_post_with_the_session_token(server: LiveServer) -> None:
     alice = web_login(server, "Alice", PASSWORD)
     form = alice.get(page_url(server, "Special:UserLogout")).text
-    assert api(server, alice, action="query", meta="userinfo")["query"]["userinfo"]["name"] == "Alice"
+    assert userinfo(server, alice)["name"] == "Alice"
     forged = alice.post(page_url(server, "Special:UserLogout"), data={"wpEditToken": "0" * 32 + "+\\"})
     assert "problem with your login session" in box_messages(forged.text)[0]
-    assert api(server, alice, action="query", meta="userinfo")["query"]["userinfo"]["name"] == "Alice"
+    assert userinfo(server, alice)["name"] == "Alice"
     done = alice.post(
         page_url(server, "Special:UserLogout"),
         data={"wpEditToken": hidden_value(form, "wpEditToken")},
         allow_redirects=False,
     )
     assert done.status_code == 302
-    assert "anon" in api(server, alice, action="query", meta="userinfo")["query"]["userinfo"]
+    assert "anon" in userinfo(server, alice)
 
 
 def test_pages_send_security_headers_and_refuse_unknown_things_clearly(server: LiveServer) -> None:

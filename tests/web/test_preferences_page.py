@@ -12,55 +12,48 @@ import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pytest
 import requests
 
-from tests.live import LiveServer, start_live_server
-from tests.web.support import box_messages, hidden_value, page_url, web_login
+from tests.live import LiveServer
+from tests.web.support import (
+    SESSION_FAILURE,
+    api_get,
+    api_post,
+    box_messages,
+    create_users,
+    csrf_token,
+    hidden_value,
+    page_url,
+    running_server,
+    submit_form,
+    user_named,
+    web_login,
+)
 
 pytestmark = pytest.mark.live
 PASSWORD = "web-prefs-pass"
 XSS = "<script>alert('x')</script>"
 SAVED = "Your preferences have been saved."
-SESSION_FAILURE = (
-    "There seems to be a problem with your login session; this action has been canceled as a "
-    "precaution against session hijacking. Please resubmit the form."
-)
 NOWIKIEMAIL = "This user has chosen not to receive email from other users."
+
+
+def create_prefs_users(live: LiveServer) -> None:
+    create_users(live, PASSWORD, ("Alice", "Bob", "Carol", "Erin"))
+    create_users(live, PASSWORD, ("Dave",), confirmed=False)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = start_live_server(
-        tmp_path_factory.mktemp("web-prefs"), {"mail": {"backend": "maildir"}}, start=False
+    yield from running_server(
+        tmp_path_factory, "web-prefs", {"mail": {"backend": "maildir"}}, create_prefs_users
     )
-    for name in ("Alice", "Bob", "Carol", "Erin"):
-        live.cli(
-            "user",
-            "create",
-            name,
-            "--password",
-            PASSWORD,
-            "--email",
-            f"{name.lower()}@anchor.test",
-            "--confirmed",
-        )
-    live.cli("user", "create", "Dave", "--password", PASSWORD, "--email", "dave@anchor.test")
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
-
-
-def api(server: LiveServer, session: requests.Session, **params: str) -> Any:
-    return session.get(server.api_url, params={**params, "format": "json", "formatversion": "2"}).json()
 
 
 def emailable(server: LiveServer, name: str) -> bool:
-    user = api(server, requests.Session(), action="query", list="users", ususers=name, usprop="emailable")
+    user = api_get(server, requests.Session(), action="query", list="users", ususers=name, usprop="emailable")
     return bool(user["query"]["users"][0].get("emailable"))
 
 
@@ -70,16 +63,12 @@ def shows_email_link(server: LiveServer, viewer: requests.Session, name: str) ->
 
 def save_prefs(server: LiveServer, session: requests.Session, **fields: str) -> requests.Response:
     """POST the preferences form as a browser does: only the ticked checkboxes are sent."""
-    form = session.get(page_url(server, "Special:Preferences"))
-    data = {"wpEditToken": hidden_value(form.text, "wpEditToken"), **fields}
-    return session.post(page_url(server, "Special:Preferences"), data=data)
+    return submit_form(server, session, "Special:Preferences", **fields)
 
 
 def stored_options(server: LiveServer, name: str) -> dict[str, str]:
     with server.open_wiki() as wiki:
-        user = wiki.users.get_by_name(name)
-        assert user is not None
-        return wiki.users.get_options(user.id)
+        return wiki.users.get_options(user_named(wiki, name).id)
 
 
 def mails_to(server: LiveServer, address: str, timeout: float = 30.0, count: int = 1) -> list[str]:
@@ -146,7 +135,7 @@ def test_cc_and_new_user_options_are_stored_as_action_options_stores_them(server
     save_prefs(server, carol, wpdisablemail="1", wpccmeonemails="1")
     options = stored_options(server, "Carol")
     assert options["ccmeonemails"] == "1" and options["email-allow-new-users"] == "0"
-    info = api(server, carol, action="query", meta="userinfo", uiprop="options")["query"]["userinfo"]
+    info = api_get(server, carol, action="query", meta="userinfo", uiprop="options")["query"]["userinfo"]
     assert info["options"]["ccmeonemails"] == "1"
     save_prefs(server, carol, wpdisablemail="1", **{"wpemail-allow-new-users": "1"})
     options = stored_options(server, "Carol")
@@ -162,26 +151,22 @@ def test_the_mute_list_refuses_that_sender_on_the_page_and_in_the_api(server: Li
     )
     assert SAVED in box_messages(saved.text)
     with server.open_wiki() as wiki:
-        alice_user = wiki.users.get_by_name("Alice")
-    assert alice_user is not None
+        alice_user = user_named(wiki, "Alice")
     assert stored_options(server, "Bob")["email-blacklist"] == str(alice_user.id)  # ids, as action=options
     assert ">Alice</textarea>" in bob.get(page_url(server, "Special:Preferences")).text
 
     page = alice.get(page_url(server, "Special:EmailUser/Bob"))
     assert NOWIKIEMAIL in box_messages(page.text)
     assert not shows_email_link(server, alice, "Bob")
-    token = api(server, alice, action="query", meta="tokens")["query"]["tokens"]["csrftoken"]
-    answer = alice.post(
-        server.api_url,
-        data={
-            "action": "emailuser",
-            "target": "Bob",
-            "subject": "S",
-            "text": "T",
-            "token": token,
-            "format": "json",
-        },
-    ).json()
+    answer = api_post(
+        server,
+        alice,
+        action="emailuser",
+        target="Bob",
+        subject="S",
+        text="T",
+        token=csrf_token(server, alice),
+    )
     assert answer["error"]["code"] == "nowikiemail"
     assert shows_email_link(server, carol, "Bob")  # only the muted sender is refused
 
@@ -243,15 +228,12 @@ def test_send_confirmation_mails_a_link_that_confirms(server: LiveServer) -> Non
 
 
 def change_email(server: LiveServer, session: requests.Session, **fields: str) -> requests.Response:
-    form = session.get(page_url(server, "Special:ChangeEmail"))
-    data = {"wpEditToken": hidden_value(form.text, "wpEditToken"), **fields}
-    return session.post(page_url(server, "Special:ChangeEmail"), data=data)
+    return submit_form(server, session, "Special:ChangeEmail", **fields)
 
 
 def current_email(server: LiveServer, name: str) -> tuple[str, bool]:
     with server.open_wiki() as wiki:
-        user = wiki.users.get_by_name(name)
-        assert user is not None
+        user = user_named(wiki, name)
         return user.email, user.email_confirmed
 
 
