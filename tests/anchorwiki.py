@@ -2,13 +2,16 @@
 
 ``setup_anchorwiki(wiki)`` creates its users in the transcripts' order, so user ids match them
 (Admin 1, the installer's "MediaWiki default" 2, Alice 3 … Gina 9), their bot passwords,
-preferences and Frank's block. Other test suites and the conformance runner reuse it.
+preferences and Frank's block. Other test suites reuse it on in-process stores, which are
+migrated but not installed: unlike ``wikipost init`` (services/installer.py, what the conformance
+runner uses) it writes no Main Page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wikipost.services.installer import INSTALLER_USER
 from wikipost.services.users import UserRecord
 from wikipost.wiki import Wiki
 
@@ -49,7 +52,7 @@ def setup_anchorwiki(wiki: Wiki) -> AnchorWiki:
 
     made: dict[str, UserRecord] = {}
     made["Admin"] = user("Admin", "admin@anchor.test", True, ("bureaucrat", "interface-admin", "sysop"))
-    users.get_or_create_system_user("MediaWiki default")
+    users.get_or_create_system_user(INSTALLER_USER)
     made["Alice"] = user("Alice", "alice@anchor.test", True)
     made["Bob"] = user("Bob", "bob@anchor.test", True)
     made["Carol"] = user("Carol")

@@ -73,17 +73,19 @@ def test_demo_admin_only_on_an_empty_store(tmp_path: Path) -> None:
     wiki = build_wiki(Settings(data_dir=tmp_path))
     try:
         admin = wiki.users.get_by_name("Admin")
-        assert admin is not None and set(admin.groups) == {"bureaucrat", "sysop"}
+        assert admin is not None and set(admin.groups) == {"bureaucrat", "interface-admin", "sysop"}
         bp = wiki.botpasswords.get(admin.id, "demo")
         assert bp is not None and set(bp.grants) == {"basic", "highvolume", "sendemail", "editpage"}
     finally:
         wiki.close()
 
 
-def test_init_creates_no_users(tmp_path: Path) -> None:
+def test_init_creates_only_the_installers_system_user(tmp_path: Path) -> None:
     run(tmp_path, "init")
     wiki = build_wiki(Settings(data_dir=tmp_path))
     try:
-        assert wiki.users.count() == 0
+        assert wiki.users.count() == 1
+        (only,) = wiki.users.get_many(ids=[1])
+        assert only.name == "MediaWiki default" and only.is_system
     finally:
         wiki.close()

@@ -9,7 +9,9 @@ expected and our answer are rewritten the same way before they are compared:
 * in a list of log entries, recent changes or revisions, the items made by the delivery account
   are sorted and put after the other items (which keep their order);
 * a delivery revision's ``content`` becomes the text it appended (without the blank line that
-  separates it from the previous section) and its ``size`` that text's length in bytes;
+  separates it from the previous section) and its ``size`` that text's length in bytes — when
+  the size was the length of the whole text; a size that was not stays as it was and fails the
+  comparison, so sizes are still compared exactly;
 * a delivery recent change's ``type``/``new``/``oldlen``/``newlen`` become ``added``, the bytes
   its section added (a page-creating delivery writes no separating blank line: 2 bytes less).
 """
@@ -97,7 +99,8 @@ def _with_content(revision: dict[str, Any], text: str) -> dict[str, Any]:
         out["*"] = text
     else:
         out["content"] = text
-    if "size" in out:
+    whole = _content(revision)
+    if "size" in out and whole is not None and out["size"] == len(whole.encode("utf-8")):
         out["size"] = len(text.encode("utf-8"))
     return out
 

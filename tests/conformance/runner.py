@@ -26,9 +26,8 @@ from tests.conformance.decisions import apply_decisions
 from tests.conformance.delivery_order import canonical_record, canonical_text
 from tests.conformance.gaps import gaps_for
 from tests.conformance.replay import Replayer, iter_requests, load_records
-from tests.conformance.wiki_setup import SERVER, shape_wiki
+from tests.conformance.wiki_setup import SERVER, install_wiki, shape_wiki
 from tests.live import LiveServer, start_live_server
-from tests.servers import RedisServer, ServerUnavailable
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "conformance"
 # The transcripts were captured on 24 November 2026 (signatures "19:40, 24 November 2026 (UTC)");
@@ -86,23 +85,23 @@ class Report:
         return "\n".join(lines)
 
 
-def run_transcript(
-    path: Path, work_dir: Path, report: Report, *, only: str | None = None, redis_url: str | None = None
-) -> None:
-    # Rate-limit counters in storage the CLI reaches too: "rate limiter reset before this request"
-    # runs `wikipost ratelimit reset`, which cannot touch a server's memory:// counters.
-    # The wiki's clock is set to the capture day (every process of it: serve, its worker, the
-    # CLI), so signatures carry a date of the capture's length and sizes compare exactly.
+def run_transcript(path: Path, work_dir: Path, report: Report, *, only: str | None = None) -> None:
+    # The embedded default everywhere: rate-limit counters in the server's memory, which
+    # `wikipost ratelimit reset` ("rate limiter reset before this request") reaches through the
+    # store's reset log. The wiki's clock is set to the capture day (every process of it: serve,
+    # its worker, the CLI), so signatures carry a date of the capture's length and sizes compare
+    # exactly.
     config: dict[str, dict[str, Any]] = {
         "site": {"server": SERVER, "clock_offset": CAPTURE_DAY_NOON - time.time()},
         "mail": {"backend": "maildir"},
-        "ratelimits": {"storage": redis_url or "database"},
     }
     server: LiveServer | None = None
     label = path.name.removeprefix("mediawiki-1.39.").removesuffix(".jsonl")
     try:
-        server = start_live_server(work_dir, config)
-        setup = shape_wiki(server)
+        server = start_live_server(work_dir, config, init=False, start=False)
+        setup = install_wiki(server)
+        server.start()
+        setup = shape_wiki(server, setup)
         report.notes += [f"{label}: {line}" for line in setup.lines()]
         replayer = Replayer(server)
         gaps = gaps_for(path.name)
@@ -140,31 +139,14 @@ def run_transcript(
             server.stop()
 
 
-def run(
-    transcripts: list[Path] | None = None,
-    *,
-    only: str | None = None,
-    redis_url: str | None = None,
-    use_redis: bool = True,
-) -> Report:
+def run(transcripts: list[Path] | None = None, *, only: str | None = None) -> Report:
     """Replay the transcripts (each on a fresh server); the report."""
     report = Report()
-    redis: RedisServer | None = None
-    if redis_url is None and use_redis:
-        try:
-            redis = RedisServer.start()
-            redis_url = redis.url()
-        except ServerUnavailable as err:
-            report.notes.append(f"no Redis ({err}); rate-limit counters in the database")
-    try:
-        with tempfile.TemporaryDirectory(prefix="wikipost-conformance-") as tmp:
-            for n, path in enumerate(transcripts or TRANSCRIPTS):
-                work = Path(tmp) / f"t{n}"
-                work.mkdir()
-                run_transcript(path, work, report, only=only, redis_url=redis_url)
-    finally:
-        if redis is not None:
-            redis.stop()
+    with tempfile.TemporaryDirectory(prefix="wikipost-conformance-") as tmp:
+        for n, path in enumerate(transcripts or TRANSCRIPTS):
+            work = Path(tmp) / f"t{n}"
+            work.mkdir()
+            run_transcript(path, work, report, only=only)
     return report
 
 

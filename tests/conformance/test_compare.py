@@ -92,10 +92,13 @@ def test_ids_in_continuations_pages_keys_and_signatures_may_differ() -> None:
                 "-1": {"title": "B", "missing": ""},
             }
         },
-        "text": "Hi [[User:X|X]] 09:05, 1 December 2027 (UTC) "
+        "text": "Hi [[User:X|X]] 09:05, 24 November 2026 (UTC) "
         "<!-- list at /w/index.php?title=L&oldid=190 -->",
     }
     assert compare_response(_record(expected), 200, JSON, json.dumps(got)).matched
+    # The replays run on the capture day: a signature of another day (of another length) differs.
+    other_day = {**got, "text": got["text"].replace("24 November 2026", "1 December 2027")}
+    assert not compare_response(_record(expected), 200, JSON, json.dumps(other_day)).matched
     renamed = {
         **got,
         "query": {
@@ -140,6 +143,50 @@ def test_delivery_order_is_compared_order_free() -> None:
         rev(d, "two", f"{seed}\n\n{one}\n\n== Two ==\n\nC."),
     ]
     assert canonical({"revisions": theirs}) != canonical({"revisions": wrong})
+    # A delivery revision's size is compared exactly, though its text is compared order-free.
+    off_by_one = [dict(r) for r in ours]
+    off_by_one[2]["size"] += 1
+    assert canonical({"revisions": theirs}) != canonical({"revisions": off_by_one})
+
+
+def test_sizes_and_sha1_are_compared_exactly_unless_a_signature_varies() -> None:
+    text = "Plain text."
+    expected = {"rev": {"size": 11, "sha1": "a" * 40, "content": text}, "info": {"length": 278}}
+    assert compare_response(_record(expected), 200, JSON, json.dumps(expected)).matched
+    for changed in ({"length": 279}, {"size": 12}, {"sha1": "b" * 40}):
+        section = "info" if "length" in changed else "rev"
+        got = {**expected, section: {**expected[section], **changed}}
+        assert not compare_response(_record(expected), 200, JSON, json.dumps(got)).matched, changed
+    signed = {"rev": {"sha1": "a" * 40, "content": "Hi 19:40, 24 November 2026 (UTC)"}}
+    resigned = {"rev": {"sha1": "b" * 40, "content": "Hi 12:00, 24 November 2026 (UTC)"}}
+    assert compare_response(_record(signed), 200, JSON, json.dumps(resigned)).matched
+
+
+def test_html_answers_compare_title_result_and_warnings() -> None:
+    def page(title: str, result: str, warnings: str = "") -> str:
+        comment = f"<!-- API warnings and errors:\n{warnings}\n-->\n" if warnings else ""
+        return (
+            f"{comment}<html><head><title>{title}</title></head><body><p>skin</p>"
+            f'<pre class="api-pretty-content">{result}</pre></body></html>'
+        )
+
+    html_type = {"content-type": "text/html; charset=utf-8"}
+    record = {
+        "name": "x",
+        "status": 200,
+        "body": page("MediaWiki API result - W", '{"a": "&lt;"}'),
+        "headers": html_type,
+    }
+    assert compare_response(
+        record, 200, html_type, page("MediaWiki API result - W", '{\n  "a": "&lt;"}')
+    ).matched
+    untitled = compare_response(record, 200, html_type, page("MediaWiki API result", '{"a": "&lt;"}'))
+    assert untitled.diffs == ["body.title: expected 'MediaWiki API result - W', got 'MediaWiki API result'"]
+    assert not compare_response(
+        record, 200, html_type, page("MediaWiki API result - W", '{"a": "&gt;"}')
+    ).matched
+    warned = compare_response(record, 200, html_type, page("MediaWiki API result - W", '{"a": "&lt;"}', "{}"))
+    assert warned.diffs == ["body.<!--warnings-->: unexpected"]
 
 
 def test_spec_allowed_answer_replaces_an_internal_error() -> None:

@@ -1,8 +1,9 @@
 """Shape a fresh store like the wiki the transcripts were captured on (fixtures README).
 
-Each step uses the ``wikipost`` CLI; a step whose command fails falls back to the services
-in-process (and is reported as such), and a step that cannot be done at all is reported (the
-records that depend on it will simply not match).
+``wikipost init --admin Admin …`` installs it as 1.39's installer did (Admin user 1, "MediaWiki
+default" user 2 with the Main Page, page 1); the other steps use the ``wikipost`` CLI too. A step
+whose command fails falls back to the services in-process (and is reported as such), and a step
+that cannot be done at all is reported (the records that depend on it will simply not match).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tests.live import LiveServer
+from wikipost.services.installer import ADMIN_GROUPS, INSTALLER_USER, MAIN_PAGE_TEXT
+from wikipost.wiki import Wiki
 
 SERVER = "http://127.0.0.1:8081"  # the captured wiki's $wgServer; texts and URLs name it
 
@@ -32,12 +35,10 @@ class BotPasswordSpec:
     grants: tuple[str, ...]
 
 
-# In user-id order: id 2 was MediaWiki's installer account ("MediaWiki default").
+# In user-id order: Admin is the installer's administrator (user 1), id 2 its system user.
 USERS = [
-    UserSpec(
-        "Admin", "admin-anchor-pass", "admin@anchor.test", True, ("sysop", "bureaucrat", "interface-admin")
-    ),
-    UserSpec("MediaWiki default", ""),
+    UserSpec("Admin", "admin-anchor-pass", "admin@anchor.test", True, ADMIN_GROUPS),
+    UserSpec(INSTALLER_USER, ""),
     UserSpec("Alice", "alice-anchor-pass", "alice@anchor.test", True),
     UserSpec("Bob", "bob-anchor-pass", "bob@anchor.test", True),
     UserSpec("Carol", "carol-anchor-pass"),
@@ -56,22 +57,6 @@ BOT_PASSWORDS = [
     BotPasswordSpec("Bob", "nomail", "bobbotpass0123456789abcdefghijkl", ("basic",)),
 ]
 FRANK_BLOCK_REASON = "Anchor test: blocked from sending email"
-# MediaWiki 1.39's installer writes page 1 / revision 1 as "MediaWiki default" (755 bytes).
-MAIN_PAGE = (
-    "<strong>MediaWiki has been installed.</strong>\n\n"
-    "Consult the [https://www.mediawiki.org/wiki/Special:MyLanguage/Help:Contents User's Guide] "
-    "for information on using the wiki software.\n\n"
-    "== Getting started ==\n"
-    "* [https://www.mediawiki.org/wiki/Special:MyLanguage/Manual:Configuration_settings "
-    "Configuration settings list]\n"
-    "* [https://www.mediawiki.org/wiki/Special:MyLanguage/Manual:FAQ MediaWiki FAQ]\n"
-    "* [https://lists.wikimedia.org/postorius/lists/mediawiki-announce.lists.wikimedia.org/ "
-    "MediaWiki release mailing list]\n"
-    "* [https://www.mediawiki.org/wiki/Special:MyLanguage/Localisation#Translation_resources "
-    "Localise MediaWiki for your language]\n"
-    "* [https://www.mediawiki.org/wiki/Special:MyLanguage/Manual:Combating_spam "
-    "Learn how to combat spam on your wiki]"
-)
 
 
 @dataclass
@@ -93,16 +78,36 @@ def _cli_ok(server: LiveServer, *args: str) -> bool:
     return server.cli(*args, check=False).returncode == 0
 
 
-def shape_wiki(server: LiveServer) -> SetupReport:
-    """Users, preferences, bot passwords and Frank's block; Gina mutes Alice by user id."""
+def install_wiki(server: LiveServer) -> SetupReport:
+    """``wikipost init`` with the captured wiki's administrator, before the server starts."""
     report = SetupReport()
+    admin = USERS[0]
+    if _cli_ok(
+        server,
+        "init",
+        "--admin",
+        admin.name,
+        "--password",
+        admin.password,
+        "--email",
+        admin.email,
+        "--confirmed",
+    ):
+        report.via_cli.append("init (Admin, MediaWiki default, Main Page)")
+    else:
+        report.failed.append("wikipost init --admin failed: user and page ids will be off")
+    return report
+
+
+def shape_wiki(server: LiveServer, report: SetupReport | None = None) -> SetupReport:
+    """Users, preferences, bot passwords and Frank's block; Gina mutes Alice by user id."""
+    report = report or SetupReport()
     with server.open_wiki() as wiki:
         users = wiki.users
+        _check_installation(wiki, report)
         for spec in USERS:
             step = f"user {spec.name}"
-            if spec.name == "MediaWiki default":
-                installer = users.get_or_create_system_user(spec.name)
-                _main_page(wiki, users.actor_for(installer), report)
+            if users.get_by_name(spec.name) is not None or spec.name == INSTALLER_USER:  # init's
                 continue
             args = ["user", "create", spec.name, "--password", spec.password]
             if spec.email:
@@ -162,11 +167,11 @@ def shape_wiki(server: LiveServer) -> SetupReport:
     return report
 
 
-def _block_frank(server: LiveServer, wiki: object, report: SetupReport) -> None:
+def _block_frank(server: LiveServer, wiki: Wiki, report: SetupReport) -> None:
     if _cli_ok(server, "block", "Frank", "--noemail", "--reason", FRANK_BLOCK_REASON, "--by", "Admin"):
         report.via_cli.append("block Frank")
         return
-    users = wiki.users  # type: ignore[attr-defined]
+    users = wiki.users
     frank, admin = users.get_by_name("Frank"), users.get_by_name("Admin")
     if frank is None:
         report.failed.append("block Frank: no such user")
@@ -175,12 +180,13 @@ def _block_frank(server: LiveServer, wiki: object, report: SetupReport) -> None:
     report.in_process.append("block Frank")
 
 
-def _main_page(wiki: object, actor: object, report: SetupReport) -> None:
-    try:
-        pages = wiki.pages  # type: ignore[attr-defined]
-        title = wiki.titles.parse("Main Page")  # type: ignore[attr-defined]
-        with wiki.db.write() as conn:  # type: ignore[attr-defined]
-            pages.save(conn, title=title, actor=actor, text=MAIN_PAGE, summary="", auto_summary=False)
-        report.in_process.append("Main Page")
-    except Exception as err:  # noqa: BLE001 - reported; page ids will be off by one
-        report.failed.append(f"Main Page: {type(err).__name__}: {err}")
+def _check_installation(wiki: Wiki, report: SetupReport) -> None:
+    """The ids the transcripts show: Admin 1, MediaWiki default 2, the Main Page page 1 (755 bytes)."""
+    admin, installer = wiki.users.get_by_name("Admin"), wiki.users.get_by_name(INSTALLER_USER)
+    if (admin and admin.id, installer and installer.id) != (1, 2):
+        report.failed.append(f"installation: Admin and {INSTALLER_USER} are not users 1 and 2")
+    with wiki.db.read() as conn:
+        page = wiki.pages.get_page(conn, wiki.titles.parse("Main Page"))
+        text = wiki.pages.get_text(conn, page) if page is not None else None
+    if page is None or page.id != 1 or text != MAIN_PAGE_TEXT:
+        report.failed.append("installation: the Main Page is not page 1 with the installer's text")

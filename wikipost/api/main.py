@@ -246,6 +246,7 @@ class ApiMain:
                 data,
                 formatversion=ctx.formatversion,
                 api_url=settings.site.api_url,
+                site_name=settings.site.name,
                 utf8=bool(fmt_values.get("utf8")),
                 ascii=bool(fmt_values.get("ascii")),
                 callback=fmt_values.get("callback"),
@@ -261,7 +262,13 @@ class ApiMain:
             self._add_requested_fields(data, main, force_servedby=True)
             headers = [h for h in headers if h[0] != "MediaWiki-API-Error"]
             headers.append(("MediaWiki-API-Error", internal.code))
-            printed = render(fmt, data, formatversion=ctx.formatversion, api_url=settings.site.api_url)
+            printed = render(
+                fmt,
+                data,
+                formatversion=ctx.formatversion,
+                api_url=settings.site.api_url,
+                site_name=settings.site.name,
+            )
         headers.extend(ctx.response_headers.items())
         headers += [
             ("Content-Type", printed.content_type),

@@ -12,11 +12,22 @@ what formatversion 1 and XML need to know:
 * ``_type: "kvp"`` with ``_kvpkeyname``: a dict whose keys become XML items with a name attribute.
 
 Every key starting with ``_`` is stripped from JSON output.
+
+Every string value is cleaned as ApiResult::validateValue cleans it (UtfNormal's cleanUp): C0
+controls other than HT, LF and CR, U+FFFE, U+FFFF and lone surrogates become U+FFFD, and the text
+is NFC-normalised — so an echoed value (an unrecognised parameter's name with a NUL in it) can be
+printed in every format, XML included. Keys are left alone, as ApiResult leaves them.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
+
+# What UtfNormal's replaceForNativeNormalize screens out, plus what Python strings can hold and
+# UTF-8 cannot (surrogates: invalid bytes kept by the request parser's surrogateescape).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 class ResultList(list[Any]):
@@ -35,7 +46,17 @@ def content(key: str, value: Any, **attrs: Any) -> dict[str, Any]:
     return out
 
 
+def clean_text(value: str) -> str:
+    """A string as ApiResult stores it: unprintable characters replaced, NFC (see above)."""
+    if value.isascii():
+        return _UNPRINTABLE.sub("\ufffd", value) if _UNPRINTABLE.search(value) else value
+    value = _UNPRINTABLE.sub("\ufffd", value)
+    return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+
+
 def to_json_data(value: Any, formatversion: int) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
     if isinstance(value, dict):
         return _dict_to_json(value, formatversion)
     if isinstance(value, list | tuple):

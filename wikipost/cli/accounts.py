@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from wikipost.cli.common import open_wiki
+from wikipost.cli.common import install, open_wiki
 from wikipost.cli.groups import botpassword_app, user_app
 from wikipost.services.blocks import parse_expiry
 from wikipost.services.grants import GRANTABLE, UnknownGrantError
@@ -159,26 +159,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command("demo-admin")
     def demo_admin(ctx: typer.Context) -> None:
-        """On an empty store: create Admin with a bot password and print both, once."""
+        """While nobody has an account: create Admin with a bot password and print both, once
+        (what ``init --demo-admin`` does; kept for stores installed without it)."""
         wiki = open_wiki(ctx)
         try:
-            if wiki.users.count():
-                return
-            from wikipost.services.botpasswords import generate_secret
-
-            password = generate_secret()[:20]
-            # A confirmed address, so the demo can send and receive mail (it lands in the maildir).
-            admin = wiki.users.create(
-                "Admin", password, email="admin@localhost", confirmed=True, groups=("sysop", "bureaucrat")
-            )
-            secret = wiki.botpasswords.create(admin.id, "demo", DEMO_GRANTS)
-            api = wiki.settings.site.api_url
-            typer.echo(f"Admin account: Admin / {password}  (email admin@localhost, confirmed)")
-            typer.echo(f"Bot password:  Admin@demo / {secret}  (grants {', '.join(DEMO_GRANTS)})")
-            typer.echo(
-                f"Try: python -c \"import mwclient; s = mwclient.Site('{wiki.settings.site.host}', "
-                f"path='{wiki.settings.site.script_path}/', scheme='http'); "
-                f"s.login('Admin@demo', '{secret}'); print(s.username)\"   (API: {api})"
-            )
+            for line in install(wiki, None, None, demo=True):
+                typer.echo(line)
         finally:
             wiki.close()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from wikipost.services import massmessage_lists
+
 MASSMESSAGE_LIST = "MassMessageListContent"
 CONTENT_MODELS = (MASSMESSAGE_LIST, "css", "javascript", "json", "text", "unknown", "wikitext")
 CONTENT_FORMATS = (
@@ -52,9 +54,9 @@ def parse_json(text: str) -> Any:
 
 
 def encode_json(value: Any) -> str:
-    """FormatJson::encode with tab indentation: ``<>&`` escaped, UTF-8 and ``/`` kept."""
-    out = json.dumps(value, indent="\t", ensure_ascii=False)
-    return out.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+    """FormatJson::encode with tab indentation, as PHP prints it (numbers, ``<>&`` escaped,
+    UTF-8 and ``/`` kept): one serialiser with the delivery lists'."""
+    return massmessage_lists.php_json(value)
 
 
 def validate(model: str, text: str, titles: Any) -> str:
@@ -62,8 +64,6 @@ def validate(model: str, text: str, titles: Any) -> str:
     if model not in JSON_MODELS:
         return text
     if model == MASSMESSAGE_LIST:
-        from wikipost.services import massmessage_lists  # owned by the MassMessage issue
-
         try:
             return massmessage_lists.normalize_list_text(text, titles)
         except massmessage_lists.ListContentError as err:
@@ -76,6 +76,12 @@ def stored_form(model: str, text: str) -> str:
     if model not in JSON_MODELS:
         return text
     try:
-        return encode_json(json.loads(text))
-    except ValueError:
+        # Text that was validated is in the stored form already, where -0.0 reads "-0": keep it
+        # a float so that encoding again changes nothing.
+        return encode_json(json.loads(text, parse_int=_int_keeping_negative_zero))
+    except (ValueError, RecursionError):
         return text
+
+
+def _int_keeping_negative_zero(digits: str) -> int | float:
+    return -0.0 if digits == "-0" else int(digits)

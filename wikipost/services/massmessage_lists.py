@@ -9,6 +9,7 @@ the server URL, or the wiki id — is the only valid site).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -86,10 +87,26 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+def _finite_float(text: str) -> float:
+    """A number too large for a float (1e400) is refused: no JSON could store it again."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
+
+
+def _php_int(text: str) -> int | float:
+    """An integer beyond PHP's 64 bits becomes a float, as json_decode makes it."""
+    number = int(text)
+    return number if number in _PHP_INT else _finite_float(text)
+
+
 def decode_json(text: str) -> Any:
     """PHP json_decode: any failure is "Syntax error" (NaN/Infinity are not JSON)."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(
+            text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_php_int
+        )
     except (ValueError, RecursionError):
         raise ListContentError("invalid-json-data", "Invalid JSON: Syntax error") from None
 
@@ -115,9 +132,98 @@ def parse_list_text(text: str, titles: TitleParsing) -> dict[str, Any]:
 
 
 def serialize_list(data: dict[str, Any]) -> str:
-    """The stored form: tab-indented, ``": "``, key order kept, UTF-8, ``<>&`` escaped."""
-    text = json.dumps(data, indent="\t", ensure_ascii=False, separators=(",", ": "))
-    return text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+    """The stored form, byte for byte what 1.39 stores (JsonContent::beautifyJSON)."""
+    return php_json(data)
+
+
+def php_json(value: Any) -> str:
+    """FormatJson::encode( $value, "\\t", FormatJson::UTF8_OK ), byte for byte: PHP's
+    json_encode with pretty printing (its four-space indent turned into tabs), ``/`` and
+    non-ASCII characters unescaped, ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and PHP's
+    numbers (``100`` for 100.0, ``1.0e-5``, integers past 64 bits as floats)."""
+    out: list[str] = []
+    _php_json(value, "\n", out)
+    return "".join(out)
+
+
+_JSON_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    # JSON_HEX_TAG | JSON_HEX_AMP, and the line terminators JavaScript does not allow in strings.
+    "<": "\\u003C",
+    ">": "\\u003E",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_JSON_ESCAPED = re.compile('["\\\\<>&\x00-\x1f\u2028\u2029]')
+_PHP_INT = range(-(2**63), 2**63)
+
+
+def _php_json(value: Any, newline: str, out: list[str]) -> None:
+    """``value`` as PHP's json_encode prints it, indented by ``newline``'s tabs."""
+    if isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "\t"
+        for n, (key, item) in enumerate(value.items()):
+            out.append(("{" if n == 0 else ",") + inner + _php_string(str(key)) + ": ")
+            _php_json(item, inner, out)
+        out.append(newline + "}")
+    elif isinstance(value, list):
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "\t"
+        for n, item in enumerate(value):
+            out.append(("[" if n == 0 else ",") + inner)
+            _php_json(item, inner, out)
+        out.append(newline + "]")
+    elif isinstance(value, str):
+        out.append(_php_string(value))
+    elif value is None or isinstance(value, bool):
+        out.append({None: "null", True: "true", False: "false"}[value])
+    elif isinstance(value, int) and value in _PHP_INT:
+        out.append(str(value))
+    else:  # a float, or an integer too large for PHP (json_decode makes it a float)
+        out.append(_php_float(float(value)))
+
+
+def _php_string(text: str) -> str:
+    return (
+        '"'
+        + _JSON_ESCAPED.sub(lambda m: _JSON_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"), text)
+        + '"'
+    )
+
+
+def _php_float(number: float) -> str:
+    """A float as PHP prints it with serialize_precision -1 (php_gcvt of the shortest digits):
+    ``100`` for 100.0, ``0.0001``, but ``1.0e-5``, ``1.5e-7`` and ``1.0e+17``."""
+    sign = "-" if math.copysign(1.0, number) < 0 else ""
+    if number == 0:
+        return sign + "0"
+    mantissa, _, exponent = repr(abs(number)).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0").rstrip("0")
+    # The decimal point sits ``point`` digits into ``digits``: value = 0.DIGITS x 10^point.
+    point = int(exponent or 0) + (
+        len(whole) if whole != "0" else -(len(fraction) - len(fraction.lstrip("0")))
+    )
+    if point < -3 or point > 17:
+        rest = digits[1:] or "0"
+        power = point - 1
+        return f"{sign}{digits[0]}.{rest}e{'-' if power < 0 else '+'}{abs(power)}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    whole_part = digits[:point].ljust(point, "0")
+    return sign + whole_part + (f".{digits[point:]}" if len(digits) > point else "")
 
 
 def normalize_list_text(text: str, titles: TitleParsing) -> str:
@@ -240,17 +346,36 @@ def apply_list_edit(
         else:
             change.description_unchanged = True
     if change.needs_edit:
-        new_data = dict(data)
-        if change.description_changed:
-            new_data["description"] = description
         # Keep any extra keys of entries that stay; new entries are plain {title[, site]}.
         extras = {
             ListTarget(i["title"], i.get("site") if isinstance(i.get("site"), str) else None): i
             for i in data.get("targets", [])
         }
-        new_data["targets"] = [extras.get(t, t.as_json()) for t in new]
-        change.new_data = new_data
+        targets = [_as_php_array(extras[t]) if t in extras else t.as_json() for t in new]
+        # MassMessageListContentHandler::edit writes these two keys, in this order, and nothing
+        # else of the old content.
+        change.new_data = {
+            "description": description if change.description_changed else data.get("description"),
+            "targets": targets,
+        }
     return change
+
+
+def _as_php_array(value: Any) -> Any:
+    """A kept list entry as 1.39 stores it after an editmassmessagelist edit: made a PHP array
+    by wfObjectToArray (an empty object becomes ``[]``, an object keyed "0", "1", … in order a
+    list), encoded, and decoded again by the edit's pre-save transform (a float printed without
+    a point or an exponent, such as ``-0``, comes back an integer)."""
+    if isinstance(value, float):
+        printed = _php_float(value)
+        return int(printed) if printed.lstrip("-").isdigit() else value
+    if isinstance(value, list):
+        return [_as_php_array(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if list(value) == [str(n) for n in range(len(value))]:
+        return [_as_php_array(v) for v in value.values()]
+    return {k: _as_php_array(v) for k, v in value.items()}
 
 
 def _number(n: int) -> str:

@@ -8,71 +8,36 @@ Users with ``noratelimit`` are exempt.
 
 Counting uses a moving window, exact under concurrency: the memory storage takes a lock per
 hit, Redis runs one Lua script, the ``database`` storage counts in a table under the store's
-write lock. ``memory://`` counters live in the serving process (the embedded mode, one worker);
-with ``redis://…`` or ``database`` every process and the CLI share them.
+write lock. With ``redis://…`` or ``database`` every process and the CLI share the counters.
+
+``memory://`` counters (the embedded default) live in the serving process, where the CLI cannot
+reach them; a reset made elsewhere (``wikipost ratelimit reset``) is recorded in the store's
+reset log instead, and the server applies it when it next looks: at most once a second on its
+way, and always before it refuses a request, so a refusal never outlives a reset. Accepted
+requests pay one indexed read a second for that, not one each.
 """
 
 from __future__ import annotations
 
-import bisect
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from wikipost.actor import Actor
 from wikipost.db import Database
-from wikipost.services.ratelimit_store import DatabaseStorage
+from wikipost.services.ratelimit_store import DatabaseStorage, EmbeddedMemoryStorage, ResetLog
 from wikipost.settings import Settings
 
 RATELIMITED_TEXT = (
     "As an anti-abuse measure, you are limited from performing this action too many times in a "
     "short space of time, and you have exceeded this limit. Please try again in a few minutes."
 )
-
-
-class EmbeddedMemoryStorage(MemoryStorage):
-    """``memory://`` without a timer thread per hit.
-
-    limits' MemoryStorage starts a 10 ms ``threading.Timer`` whenever none is alive — a new
-    thread for nearly every request — and its expiry pops per-key locks that another thread
-    may be holding. Here old window entries are trimmed inline, at most once a second, under
-    each key's lock, and locks are never replaced while in use.
-    """
-
-    STORAGE_SCHEME = ["wikipost-memory"]  # noqa: RUF012 - limits' registry attribute
-
-    def __init__(self) -> None:
-        self._next_sweep = 0.0
-        self._sweep_lock = threading.Lock()
-        super().__init__("memory://")
-
-    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - overrides the mangled name
-        now = time.time()
-        if now < self._next_sweep or not self._sweep_lock.acquire(blocking=False):
-            return
-        try:
-            self._next_sweep = now + 1.0
-            self._MemoryStorage__expire_events()
-        finally:
-            self._sweep_lock.release()
-
-    def _MemoryStorage__expire_events(self) -> None:  # noqa: N802
-        now = time.time()
-        for key in list(self.events.keys()):
-            with self.locks[key]:
-                events = self.events.get(key)
-                if events:
-                    keep = bisect.bisect_left(events, -now, key=lambda e: -e.expiry)
-                    del events[keep:]
-        for key in list(self.expirations.keys()):
-            if self.expirations.get(key, now + 1) <= now:
-                self.storage.pop(key, None)
-                self.expirations.pop(key, None)
 
 
 @dataclass(frozen=True)
@@ -84,12 +49,19 @@ class Bucket:
     item: RateLimitItem
 
 
+# How often a server with in-process counters looks at the reset log while nothing is refused.
+RESET_CHECK_SECONDS = 1.0
+
+
 class RateLimiter:
     def __init__(
         self, settings: Settings, storage: Storage | None = None, db: Database | None = None
     ) -> None:
         self.config: dict[str, dict[str, list[int]]] = settings.ratelimits.limits
         uri = settings.ratelimits.storage
+        # Counters only this process holds (memory://) learn of resets made elsewhere from the
+        # store's reset log; shared storages are reset where they are.
+        self.reset_log: ResetLog | None = None
         if storage is None:
             if uri == "database":
                 if db is None:
@@ -100,9 +72,14 @@ class RateLimiter:
                 made = EmbeddedMemoryStorage() if uri.startswith("memory://") else storage_from_string(uri)
                 assert isinstance(made, Storage)  # the synchronous kind
                 storage = made
+                if isinstance(made, EmbeddedMemoryStorage) and db is not None:
+                    self.reset_log = ResetLog(db)
         self.storage: Storage = storage
         self.strategy = MovingWindowRateLimiter(self.storage)
         self.namespace = settings.site.wiki_id
+        self._seen_reset: float | None = None  # the reset log's latest, once looked at
+        self._next_look = 0.0
+        self._look_lock = threading.Lock()
 
     # --- which counters apply ---------------------------------------------------------------
 
@@ -149,30 +126,92 @@ class RateLimiter:
 
     def allowed(self, action: str, actor: Actor, ip: str) -> bool:
         """Peek: would one more request pass every counter? Takes nothing."""
-        return all(self.strategy.test(b.item, *b.key) for b in self.buckets(action, actor, ip))
+        buckets = self.buckets(action, actor, ip)
+        if not buckets:
+            return True
+        self._catch_up()
+        if all(self.strategy.test(b.item, *b.key) for b in buckets):
+            return True
+        return self._catch_up(now=True) and all(self.strategy.test(b.item, *b.key) for b in buckets)
 
     def hit(self, action: str, actor: Actor, ip: str) -> bool:
         """Take one unit from every counter that applies; False if any was exhausted."""
-        return all([self.strategy.hit(b.item, *b.key) for b in self.buckets(action, actor, ip)])
+        buckets = self.buckets(action, actor, ip)
+        if not buckets:
+            return True
+        self._catch_up()
+        if all([self.strategy.hit(b.item, *b.key) for b in buckets]):
+            return True
+        # A reset may have been recorded since the last look: a refusal must not outlive it.
+        return self._catch_up(now=True) and all([self.strategy.hit(b.item, *b.key) for b in buckets])
 
     def remaining(self, action: str, actor: Actor, ip: str) -> dict[str, int]:
+        self._catch_up()
         return {
             b.category: self.strategy.get_window_stats(b.item, *b.key).remaining
             for b in self.buckets(action, actor, ip)
         }
 
     def reset(self, user_id: int | None = None, ip: str | None = None) -> None:
-        """Clear every counter, or those of one user (all categories) and/or one address."""
-        if user_id is None and ip is None:
-            self.storage.reset()
-            return
-        for action, limits in self.config.items():
-            for category, (hits, seconds) in limits.items():
-                item = RateLimitItemPerSecond(hits, seconds)
-                if user_id is not None and category not in ("ip", "ip-all", "anon", "subnet"):
-                    self.strategy.clear(item, self.namespace, action, category, str(user_id))
-                if ip is not None and category in ("ip", "ip-all"):
-                    self.strategy.clear(item, self.namespace, action, category, ip)
+        """Clear every counter, or those of one user (all categories) and/or one address.
+
+        With in-process counters the reset is also recorded in the store's reset log, so that
+        the server holding them (another process: this is what `wikipost ratelimit reset` does)
+        applies it before its next refusal.
+        """
+        scopes = ["all"] if user_id is None and ip is None else []
+        if user_id is not None:
+            scopes.append(f"user/{user_id}")
+        if ip is not None:
+            scopes.append(f"ip/{ip}")
+        self._clear(dict.fromkeys(scopes))
+        if self.reset_log is not None:
+            self.reset_log.record(scopes)
+
+    def _clear(self, scopes: Mapping[str, float | None]) -> None:
+        """Clear the counters of reset scopes ("all", "user/<id>", "ip/<address>") here, each up
+        to the time it was reset (None: all of it, a reset made here and now)."""
+        memory = self.storage if isinstance(self.storage, EmbeddedMemoryStorage) else None
+        if "all" in scopes:
+            until = scopes["all"]
+            if memory is None or until is None:
+                self.storage.reset()
+            else:
+                for key in memory.keys():
+                    memory.forget_until(key, until)
+        for scope, until in scopes.items():
+            kind, _, who = scope.partition("/")
+            if kind not in ("user", "ip"):
+                continue
+            for action, limits in self.config.items():
+                for category, (hits, seconds) in limits.items():
+                    per_address = category in ("ip", "ip-all")
+                    if (kind == "ip") != per_address or (kind == "user" and category in ("anon", "subnet")):
+                        continue
+                    item = RateLimitItemPerSecond(hits, seconds)
+                    if memory is None or until is None:
+                        self.strategy.clear(item, self.namespace, action, category, who)
+                    else:
+                        memory.forget_until(item.key_for(self.namespace, action, category, who), until)
+
+    def _catch_up(self, *, now: bool = False) -> bool:
+        """Apply the resets recorded since the last look (by the CLI); True if there were any.
+
+        Looks at most every RESET_CHECK_SECONDS, unless ``now``. The first look only notes where
+        the log stands: no counter was taken before it.
+        """
+        log = self.reset_log
+        if log is None or (not now and time.monotonic() < self._next_look):
+            return False
+        with self._look_lock:
+            self._next_look = time.monotonic() + RESET_CHECK_SECONDS
+            latest = log.latest()
+            seen, self._seen_reset = self._seen_reset, latest
+            if seen is None or latest == seen:
+                return False
+            # Latest going back means the log was emptied: forget everything taken until now.
+            self._clear(log.since(seen) if latest > seen else {"all": time.time()})
+            return True
 
     # --- meta=userinfo&uiprop=ratelimits ----------------------------------------------------
 
