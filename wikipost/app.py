@@ -15,6 +15,8 @@ from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import Receive, Scope, Send
 
 from wikipost.api.main import ApiMain, ApiResponse
+from wikipost.api.multipart import parse_multipart
+from wikipost.api.openapi import openapi_route
 from wikipost.api.registry import Registry, build_registry
 from wikipost.api.request import ApiRequest, decode_bytes, merge_params, parse_urlencoded
 from wikipost.wiki import Wiki
@@ -64,9 +66,8 @@ async def _multipart(
     request: Request, raw: bytes, max_body: int, api_request: ApiRequest
 ) -> list[tuple[str, str]]:
     """Fields of a multipart body already read into ``raw``; a malformed body has none."""
-    request._body = raw  # Request.form() then parses these bytes instead of the stream
     try:
-        form = await request.form(max_files=1000, max_fields=10000, max_part_size=max_body)
+        form = await parse_multipart(request.headers, raw, max_part_size=max_body)
     except (MultiPartException, HTTPException, ValueError, KeyError, AssertionError):
         return []
     body: list[tuple[str, str]] = []
@@ -173,6 +174,7 @@ def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool 
     from wikipost.web import index_routes
 
     routes += index_routes(wiki)
+    routes.append(openapi_route(registry, wiki.settings.site))  # <script_path>/openapi.json
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

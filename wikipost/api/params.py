@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,10 @@ def split_multi(value: str) -> list[str]:
     return value.split("|")
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _integer(param: Param, full: str, raw: str, ctx: ApiContext) -> int:
     text = raw.strip()
     if param.type == "limit" and text == "max":
@@ -66,12 +71,12 @@ def _integer(param: Param, full: str, raw: str, ctx: ApiContext) -> int:
         # overwrites the entry.
         ctx.parsed_limits[ctx.module_path.rsplit("+", 1)[-1]] = top
         return top
-    try:
-        value = int(text)
-    except ValueError:
+    # IntegerDef: an optional sign and ASCII digits, within PHP's 64-bit integers.
+    value = int(raw) if _INTEGER.fullmatch(raw) else None
+    if value is None or not INT64_MIN <= value <= INT64_MAX:
         raise ApiError(
             "badinteger", f'Invalid value "{raw}" for integer parameter "{full}".', params=[full, raw]
-        ) from None
+        )
     if param.min is not None and value < param.min:
         ctx.warn(
             "main",
@@ -92,8 +97,15 @@ def _integer(param: Param, full: str, raw: str, ctx: ApiContext) -> int:
     return value
 
 
+def namespace_ids(ctx: ApiContext) -> tuple[str, ...]:
+    """NamespaceDef's values: the ids of the namespaces pages can be in (not Special, Media)."""
+    return tuple(str(ns.id) for ns in ctx.wiki.namespaces.all() if ns.id >= 0)
+
+
 def _single(param: Param, full: str, raw: str, ctx: ApiContext) -> Any:
     kind = param.type
+    if kind == "namespace":
+        kind = namespace_ids(ctx)
     if isinstance(kind, tuple):
         if raw not in kind:
             raise badvalue(full, raw)
@@ -154,6 +166,8 @@ def validate_param(param: Param, prefix: str, ctx: ApiContext) -> Any:
         enum = param.type
     elif param.type == "submodule":
         enum = tuple(ctx.registry.names(param.submodule_group or "action"))
+    elif param.type == "namespace":
+        enum = namespace_ids(ctx)
     if enum is not None:
         if param.allow_all and "*" in values:
             return list(enum)
