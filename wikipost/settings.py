@@ -57,6 +57,11 @@ class SiteSettings:
         "another day (replays of captured transcripts, whose signatures carry the capture's date). "
         "Normally 0.",
     )
+    secret_key: str = setting(
+        "",
+        "Key that signs Special:RunJobs requests ($wgSecretKey). Empty: the key `wikipost init` "
+        "wrote to <data dir>/secret_key.",
+    )
 
     @property
     def api_url(self) -> str:
@@ -257,6 +262,28 @@ class UserSettings:
     )
     enable_bot_passwords: bool = setting(True, "Allow bot passwords ($wgEnableBotPasswords).")
     user_email_mute_list: bool = setting(True, "Allow users to mute senders ($wgEnableUserEmailMuteList).")
+    account_creation_throttle: list[list[int]] = setting(
+        [[6, 86400]],
+        "[count, seconds] pairs: accounts one IP address may create ($wgAccountCreationThrottle); "
+        "creators with the noratelimit right are exempt.",
+    )
+    min_password_length: int = setting(
+        8, "Shortest password a new account may have (the default policy's MinimalPasswordLength)."
+    )
+    add_groups: dict[str, list[str]] = setting(
+        {},
+        "group -> groups its members may add to any user ($wgAddGroups); the userrights right "
+        "allows every group.",
+    )
+    remove_groups: dict[str, list[str]] = setting(
+        {}, "group -> groups its members may remove from any user ($wgRemoveGroups)."
+    )
+    groups_add_to_self: dict[str, list[str]] = setting(
+        {}, "group -> groups its members may add to themselves ($wgGroupsAddToSelf)."
+    )
+    groups_remove_from_self: dict[str, list[str]] = setting(
+        {}, "group -> groups its members may remove from themselves ($wgGroupsRemoveFromSelf)."
+    )
 
 
 @dataclass(frozen=True)
@@ -418,7 +445,24 @@ def load_settings(
     if db_url:
         kwargs["database"] = DatabaseSettings(url=db_url)
     directory = data_dir or env.get("WIKIPOST_DATA_DIR") or "var"
+    kwargs = _with_stored_secret_key(kwargs, Path(directory))
     return Settings(data_dir=Path(directory), **kwargs)
+
+
+# Where `wikipost init` keeps the secret key when the configuration names none.
+SECRET_KEY_FILE = "secret_key"
+
+
+def _with_stored_secret_key(kwargs: dict[str, Any], data_dir: Path) -> dict[str, Any]:
+    """``[site] secret_key`` from the data dir's key file when the configuration sets none."""
+    site = kwargs.get("site") or SiteSettings()
+    if site.secret_key:
+        return kwargs
+    try:
+        stored = (data_dir / SECRET_KEY_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return kwargs
+    return {**kwargs, "site": dataclasses.replace(site, secret_key=stored)} if stored else kwargs
 
 
 def describe_settings() -> list[tuple[str, str, Any, str]]:

@@ -18,6 +18,7 @@ from wikipost.mail.backends import MailBackend, build_backend
 from wikipost.mail.confirm import EmailConfirmation
 from wikipost.mail.outbox import Outbox, OutboxDrainer
 from wikipost.namespaces import Namespaces
+from wikipost.services.accounts import AccountService
 from wikipost.services.botpasswords import BotPasswordService
 from wikipost.services.changetags import ChangeTags
 from wikipost.services.emailuser import DedupePurger, EmailUserService
@@ -32,6 +33,7 @@ from wikipost.services.ratelimit import RateLimiter
 from wikipost.services.sessions import SessionService
 from wikipost.services.titles import TitleParser
 from wikipost.services.tokens import TokenService
+from wikipost.services.userrights import UserRightsService
 from wikipost.services.users import UserService
 from wikipost.settings import Settings
 
@@ -71,6 +73,9 @@ class Wiki:
     pages: PageService = field(init=False)
     protection: ProtectionService = field(init=False)
     pageset: PageSet = field(init=False)
+    # Accounts made over the API (action=createaccount) and group changes (action=userrights).
+    accounts: AccountService = field(init=False)
+    userrights: UserRightsService = field(init=False)
 
     def background(self) -> BackgroundWorker:
         if self.worker is None:
@@ -158,6 +163,15 @@ def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database |
         clock, wiki.pages, wiki.users, settings.permissions, settings.site.name
     )
     wiki.pageset = PageSet(wiki.pages, wiki.titles)
+    wiki.accounts = AccountService(
+        db,
+        settings,
+        clock,
+        wiki.users,
+        wiki.email_confirmation,
+        wiki.protection.group_list("createaccount"),
+    )
+    wiki.userrights = UserRightsService(db, settings, clock, wiki.users)
     wiki.massmessage = MassMessageService(
         db, settings, clock, users=wiki.users, pages=wiki.pages, titles=wiki.titles, jobs=wiki.jobs
     )

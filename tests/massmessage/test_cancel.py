@@ -20,7 +20,7 @@ from wikipost.actor import Actor
 from wikipost.app import build_app
 from wikipost.cli.main import app as cli_app
 from wikipost.db import Database
-from wikipost.db.migrate import upgrade
+from wikipost.db.migrate import SCHEMA_HEAD, upgrade
 from wikipost.db.schema.massmessage import massmessage_sends, massmessage_targets
 from wikipost.db.schema.pages import revisions
 from wikipost.services import massmessage_delivery
@@ -282,6 +282,6 @@ def test_migration_0006_adds_the_columns_to_a_store_made_before_it(tmp_path: Pat
             i["name"] for i in inspector.get_indexes("massmessage_sends")
         }
         with db.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_HEAD
     finally:
         db.dispose()

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from wikipost.cli.common import open_wiki
+from wikipost.cli.common import install, open_wiki
 from wikipost.settings import Settings, SettingsError, describe_settings, load_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -44,13 +44,46 @@ def main(
 
 
 @app.command()
-def init(ctx: typer.Context) -> None:
-    """Create or migrate the store (idempotent)."""
+def init(
+    ctx: typer.Context,
+    admin: Annotated[
+        str | None, typer.Option(help="Create this administrator first (user 1 of a new store).")
+    ] = None,
+    password: Annotated[str | None, typer.Option(help="The administrator's password.")] = None,
+    email: Annotated[str, typer.Option(help="The administrator's email address.")] = "",
+    confirmed: Annotated[bool, typer.Option(help="Mark the administrator's address confirmed.")] = False,
+    demo_admin: Annotated[
+        bool,
+        typer.Option(
+            "--demo-admin",
+            help="On an empty store: an administrator Admin with a bot password, printed once.",
+        ),
+    ] = False,
+) -> None:
+    """Create or migrate the store and install the wiki as MediaWiki 1.39's installer does
+    (idempotent): the administrator when asked for, then "MediaWiki default" and the Main Page."""
+    if (admin is None) != (password is None) or (admin is not None and demo_admin):
+        typer.echo("error: --admin and --password go together, and not with --demo-admin", err=True)
+        raise typer.Exit(2)
     wiki = open_wiki(ctx)
-    settings = wiki.settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    typer.echo(f"store ready: {settings.database_url}")
-    wiki.close()
+    try:
+        settings = wiki.settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _ensure_secret_key(settings)
+        typer.echo(f"store ready: {settings.database_url}")
+        for line in install(wiki, admin, password, email=email, confirmed=confirmed, demo=demo_admin):
+            typer.echo(line)
+    finally:
+        wiki.close()
+
+
+def _ensure_secret_key(settings: Settings) -> None:
+    """Without a configured ``[site] secret_key``, write one to the data dir (Special:RunJobs)."""
+    from wikipost.services.runjobs import ensure_secret_key
+
+    written = ensure_secret_key(settings)
+    if written is not None:
+        typer.echo(f"secret key written to {written}")
 
 
 @app.command()
@@ -77,7 +110,7 @@ def serve(
         raise typer.Exit(2)
     wiki = open_wiki(ctx)
     wiki.close()
-    typer.echo(f"serving {settings.site.script_path}/api.php on http://{host}:{port}")
+    typer.echo(f"serving the wiki on http://{host}:{port}/ (API: {settings.site.script_path}/api.php)")
     import os
 
     from wikipost.worker_process import WorkerProcess

@@ -9,16 +9,17 @@ transaction so a block never exists without its log line (or the other way round
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, Select, delete, insert, or_, select
 
 from wikipost.actor import Actor
 from wikipost.clock import Clock, iso8601
 from wikipost.db import Database
-from wikipost.db.schema.accounts import blocks
+from wikipost.db.schema.accounts import blocks, users
 from wikipost.namespaces import CANONICAL, USER
 from wikipost.services.logs import LogService
 from wikipost.services.titles import Title
@@ -86,15 +87,18 @@ class Block:
     block_email: bool
     create_account: bool
     allow_usertalk: bool
+    autoblock: bool = False
 
 
 class BlockError(ValueError):
-    """A block or unblock refused; ``text`` is 1.39's message. ``needs_confirm``: the form
-    should offer the confirmation checkbox (reblock, blocking oneself)."""
+    """A block or unblock refused; ``text`` is 1.39's message and ``code`` the API code it maps
+    to (ApiMessage's map: ``ipb_already_blocked`` → ``alreadyblocked`` …). ``needs_confirm``: the
+    form should offer the confirmation checkbox (reblock, blocking oneself)."""
 
-    def __init__(self, text: str, *, needs_confirm: bool = False) -> None:
+    def __init__(self, text: str, *, code: str = "", needs_confirm: bool = False) -> None:
         super().__init__(text)
         self.text = text
+        self.code = code
         self.needs_confirm = needs_confirm
 
 
@@ -111,6 +115,10 @@ class BlockRequest:
     autoblock: bool = True  # wpAutoBlock (recorded: this wiki has no IP blocks to apply it to)
     hardblock: bool = False  # wpHardBlock (only meaningful for IP targets)
     confirmed: bool = False  # wpConfirm: reblock an already-blocked user / block oneself
+    # action=block: blocking oneself needs no confirmation (only Special:Block asks for one);
+    # ``confirmed`` is then the API's ``reblock``.
+    self_without_confirm: bool = False
+    tags: tuple[str, ...] = ()  # change tags of the log entry
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,14 @@ class BlockOutcome:
     block: Block
     user_name: str
     action: str  # "block" or "reblock"
+    log_id: int
+
+
+@dataclass(frozen=True)
+class UnblockOutcome:
+    block: Block  # the block that was lifted
+    user_name: str
+    user_id: int
     log_id: int
 
 
@@ -153,6 +169,7 @@ def _row_to_block(row: Any) -> Block:
         bool(row.block_email),
         bool(row.create_account),
         bool(row.allow_usertalk),
+        bool(row.autoblock),
     )
 
 
@@ -163,6 +180,9 @@ class BlocksMixin:
     clock: Clock
 
     def get_by_name(self, name: str) -> UserRecord | None:  # provided by UserService
+        raise NotImplementedError
+
+    def get_by_id(self, user_id: int) -> UserRecord | None:  # provided by UserService
         raise NotImplementedError
 
     # --- blocks -----------------------------------------------------------------------------
@@ -195,6 +215,7 @@ class BlocksMixin:
         sitewide: bool = True,
         create_account: bool = True,
         allow_usertalk: bool = True,
+        autoblock: bool = False,
     ) -> Block:
         """Store a block as given (no checks, no log entry)."""
         with self.db.write() as conn:
@@ -209,46 +230,51 @@ class BlocksMixin:
                 block_email=block_email,
                 create_account=create_account,
                 allow_usertalk=allow_usertalk,
+                autoblock=autoblock,
             )
 
     def unblock(self, user_id: int) -> bool:
         with self.db.write() as conn:
             return bool(conn.execute(delete(blocks).where(blocks.c.user_id == user_id)).rowcount)
 
-    # --- what an administrator does (Special:Block, Special:Unblock) --------------------------
+    # --- what an administrator does (Special:Block, Special:Unblock, action=block/unblock) ----
 
-    def _check_performer(self, performer: Actor, target_id: int, *, unblocking: bool) -> None:
-        """SpecialBlock::checkUnblockSelf: a blocked administrator may not (un)block others,
-        and may lift their own block only with ``unblockself``."""
+    def _check_performer(self, performer: Actor, target_id: int | None) -> None:
+        """BlockPermissionChecker::checkBlockPermissions: a sitewide-blocked administrator may
+        not block or unblock others, except the one who blocked them, and may change their own
+        block only with ``unblockself``. ``target_id`` None: no such user."""
         own = self.get_block(performer.id) if performer.is_registered else None
         if own is None or not own.sitewide:
             return
-        if target_id == performer.id and unblocking:
+        if target_id == performer.id:
             if not performer.has_right("unblockself"):
-                raise BlockError(NO_UNBLOCK_SELF)
+                raise BlockError(NO_UNBLOCK_SELF, code="ipbnounblockself")
             return
-        raise BlockError(PERFORMER_BLOCKED)
+        if target_id is not None and target_id == own.by_user_id:
+            return
+        raise BlockError(PERFORMER_BLOCKED, code="ipbblocked")
 
     def place_block(self, performer: Actor, request: BlockRequest) -> BlockOutcome:
-        """Block a user as ``performer`` (who holds ``block``): the checks, then the block row
-        and its ``block``/``reblock`` log entry in one transaction."""
-        target = self.get_by_name(request.target) if request.target.strip() else None
+        """Block a user as ``performer`` (who holds ``block``): BlockUser::placeBlock's checks in
+        its order, then the block row and its ``block``/``reblock`` log entry in one transaction."""
+        name = request.target.strip()
+        target = self.get_by_name(name) if name else None
+        self._check_performer(performer, target.id if target is not None else None)
         if target is None:
-            raise BlockError(NO_SUCH_USER.format(name=request.target.strip()))
-        self._check_performer(performer, target.id, unblocking=False)
+            raise BlockError(NO_SUCH_USER.format(name=name), code="nosuchuser")
         raw_expiry = request.expiry.strip()
         if not raw_expiry or len(raw_expiry) > MAX_EXPIRY_LENGTH:
-            raise BlockError(EXPIRY_INVALID)
+            raise BlockError(EXPIRY_INVALID, code="invalidexpiry")
         try:
             expiry = parse_expiry(raw_expiry, self.clock.now())
         except ValueError:
-            raise BlockError(EXPIRY_INVALID) from None
+            raise BlockError(EXPIRY_INVALID, code="invalidexpiry") from None
         if expiry is not None and expiry <= self.clock.now():
-            raise BlockError(EXPIRY_OLD)
+            raise BlockError(EXPIRY_OLD, code="ipb_expiry_old")
         if request.block_email and not performer.has_right("blockemail"):
-            raise BlockError(CANT_BLOCK_EMAIL)
-        if target.id == performer.id and not request.confirmed:
-            raise BlockError(BLOCKING_SELF, needs_confirm=True)
+            raise BlockError(CANT_BLOCK_EMAIL, code="cantblock-email")
+        if target.id == performer.id and not (request.confirmed or request.self_without_confirm):
+            raise BlockError(BLOCKING_SELF, code="ipb-blockingself", needs_confirm=True)
         params: dict[str, Any] = {
             "duration": "infinity" if expiry is None else raw_expiry,
             "flags": block_log_flags(request),
@@ -256,21 +282,24 @@ class BlocksMixin:
         }
         if expiry is not None:
             params["expiry"] = iso8601(expiry)
+        settings = {
+            "reason": request.reason,
+            "expiry": expiry,
+            "sitewide": True,
+            "block_email": request.block_email,
+            "create_account": request.create_account,
+            "allow_usertalk": not request.disable_usertalk,
+            "autoblock": request.autoblock,
+        }
+        already = ALREADY_BLOCKED.format(name=target.name)
         with self.db.write() as conn:
             existing = self._block_in_force(conn, target.id)
             if existing is not None and not request.confirmed:
-                raise BlockError(ALREADY_BLOCKED.format(name=target.name), needs_confirm=True)
+                raise BlockError(already, code="alreadyblocked", needs_confirm=True)
+            if existing is not None and _same_settings(existing, settings):
+                raise BlockError(already, code="alreadyblocked")
             block = self._write_block(
-                conn,
-                target.id,
-                by_user_id=performer.id or None,
-                by_name=performer.name,
-                reason=request.reason,
-                expiry=expiry,
-                sitewide=True,
-                block_email=request.block_email,
-                create_account=request.create_account,
-                allow_usertalk=not request.disable_usertalk,
+                conn, target.id, by_user_id=performer.id or None, by_name=performer.name, **settings
             )
             action = "reblock" if existing is not None else "block"
             log_id = LogService(self.clock).log(
@@ -281,20 +310,45 @@ class BlocksMixin:
                 title=user_title(target.name),
                 comment=request.reason,
                 params=params,
+                tags=request.tags,
             )
         return BlockOutcome(block, target.name, action, log_id)
 
     def lift_block(self, performer: Actor, target_name: str, reason: str = "") -> tuple[str, int]:
-        """Unblock a user as ``performer``: the row goes and an ``unblock`` log entry is written,
-        together. Returns the user's canonical name and the log id."""
-        target = self.get_by_name(target_name) if target_name.strip() else None
-        if target is None:
-            raise BlockError(NO_SUCH_USER.format(name=target_name.strip()))
-        self._check_performer(performer, target.id, unblocking=True)
+        """Unblock a user as ``performer`` (Special:Unblock): see :meth:`remove_block`. Returns
+        the user's canonical name and the log id."""
+        outcome = self.remove_block(performer, target_name=target_name, reason=reason)
+        return outcome.user_name, outcome.log_id
+
+    def remove_block(
+        self,
+        performer: Actor,
+        *,
+        target_name: str | None = None,
+        block_id: int | None = None,
+        reason: str = "",
+        tags: Sequence[str] = (),
+    ) -> UnblockOutcome:
+        """Lift the block on ``target_name`` or the block ``block_id`` (UnblockUser): the row
+        goes and an ``unblock`` log entry is written, together."""
+        if block_id is not None:
+            with self.db.read() as conn:
+                row = conn.execute(select(blocks.c.user_id).where(blocks.c.id == block_id)).first()
+            target = self.get_by_id(row.user_id) if row is not None else None
+            self._check_performer(performer, target.id if target is not None else None)
+            if target is None:
+                raise BlockError(CANT_UNBLOCK, code="cantunblock")
+        else:
+            name = (target_name or "").strip()
+            target = self.get_by_name(name) if name else None
+            self._check_performer(performer, target.id if target is not None else None)
+            if target is None:
+                raise BlockError(NO_SUCH_USER.format(name=name), code="nosuchuser")
         with self.db.write() as conn:
-            if self._block_in_force(conn, target.id) is None:
-                raise BlockError(CANT_UNBLOCK)
-            conn.execute(delete(blocks).where(blocks.c.user_id == target.id))
+            block = self._block_in_force(conn, target.id)
+            if block is None or (block_id is not None and block.id != block_id):
+                raise BlockError(CANT_UNBLOCK, code="cantunblock")
+            conn.execute(delete(blocks).where(blocks.c.id == block.id))
             log_id = LogService(self.clock).log(
                 conn,
                 type="block",
@@ -303,5 +357,21 @@ class BlocksMixin:
                 title=user_title(target.name),
                 comment=reason,
                 params={},
+                tags=tags,
             )
-        return target.name, log_id
+        return UnblockOutcome(block, target.name, target.id, log_id)
+
+
+def _same_settings(block: Block, settings: dict[str, Any]) -> bool:
+    """DatabaseBlock::equals for two blocks of one user: a reblock that changes nothing is
+    refused as ``alreadyblocked``."""
+    return all(getattr(block, key) == value for key, value in settings.items())
+
+
+def blocks_in_force(now: float) -> Select[Any]:
+    """Every block not yet expired with its target's name (list=blocks), unordered."""
+    return (
+        select(blocks, users.c.name.label("user_name"))
+        .join(users, users.c.id == blocks.c.user_id)
+        .where(or_(blocks.c.expiry.is_(None), blocks.c.expiry > int(now)))
+    )

@@ -30,6 +30,7 @@ from wikipost.db.schema.massmessage import massmessage_sends, massmessage_target
 from wikipost.db.schema.pages import categorylinks, page_restrictions, protected_titles
 from wikipost.jobs import Job, JobOutcome
 from wikipost.namespaces import PROJECT, USER, USER_TALK
+from wikipost.services import notices
 from wikipost.services.massmessage import DELIVER_JOB, SUBMIT_JOB, MassMessageService
 from wikipost.services.massmessage_status import ACTIVE
 from wikipost.services.massmessage_text import hidden_comment, message_body, section_title
@@ -116,6 +117,9 @@ class BatchContext:
     # Pages this batch edited: their prefetched records (latest revision, length) are stale, and
     # a batch may hold deliveries of several sends to the same page.
     edited: set[tuple[int, str]] = field(default_factory=set)
+    # Talk page owners whose new-message notice this batch's deliveries set: one statement for
+    # the whole batch, in its transaction (services/notices.py).
+    newtalk: set[str] = field(default_factory=set)
 
     def page(self, conn: Connection, pages: Any, title: Any) -> Any:
         key = (title.namespace, title.dbkey)
@@ -282,6 +286,7 @@ class DeliveryHandler:
                 outcome = Outcome("failed", type(err).__name__)
                 self._log(conn, actor, row.title, "failure", send.subject, reason=outcome.reason)
             settled.append(_settled(row.id, outcome, now))
+        notices.set_for_recipients(conn, context.newtalk)
         conn.execute(SETTLE_TARGET, settled)
         for send_id in send_ids:
             finish_if_settled(conn, send_id, now)
@@ -392,11 +397,15 @@ class DeliveryHandler:
                 tags=(DELIVERY_TAG,),
                 page=page,
                 old_text=old_text,
+                talk_notice=False,
             )
         except ApiError as err:
             self._log(conn, actor, title, "failure", send.subject, reason=err.code)
             return Outcome("failed", err.code)
         context.edited.add((title.namespace, title.dbkey))
+        owner = notices.recipient(title, actor, minor=False)
+        if owner is not None:
+            context.newtalk.add(owner)
         return Outcome("delivered", "", result.rev_id)
 
 

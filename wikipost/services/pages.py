@@ -29,7 +29,7 @@ from wikipost.db.schema.pages import (
     site_stats,
 )
 from wikipost.namespaces import CATEGORY, FILE, MAIN
-from wikipost.services import wikitext
+from wikipost.services import notices, wikitext
 from wikipost.services.changetags import ChangeTags
 from wikipost.services.content import stored_form
 from wikipost.services.logs import LogService
@@ -284,13 +284,15 @@ class PageService:
         page: PageRecord | None = None,
         old_text: str | None = None,
         auto_summary: bool = True,
+        talk_notice: bool = True,
     ) -> SaveResult:
         """Save a new revision of ``title``.
 
         ``text`` replaces the page; ``append_section=(heading, body)`` adds a section like
         ``section=new``. An empty ``summary`` gets the automatic one. ``page``/``old_text`` may
         be passed when the caller already loaded them. ``auto_summary=False`` keeps an empty
-        summary empty. ``log_action`` is reserved.
+        summary empty. ``log_action`` is reserved. ``talk_notice=False``: the caller sets the
+        new-message notice itself (mass-message deliveries set a whole batch's at once).
         """
         del log_action
         now = int(self.clock.now())
@@ -441,6 +443,8 @@ class PageService:
         )
         if actor.id:
             conn.execute(_BUMP_EDITCOUNT, {"b_user": actor.id})
+        if talk_notice:
+            notices.set_for_edit(conn, title, actor, minor=minor)
         old_model = default_content_model(title) if page is None else page.content_model
         if model != old_model:
             self.logs.log(

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 
 from wikipost.actor import Actor
 from wikipost.clock import Clock
@@ -50,7 +50,14 @@ class UserRecord:
 # Hot-path statements, built once: constructing a statement costs more than running it.
 _USER_BY_ID = Prepared(select(users).where(users.c.id == bindparam("id")))
 _USER_BY_NAME = Prepared(select(users).where(users.c.name == bindparam("name")))
-_GROUPS_OF = Prepared(select(user_groups.c.group_name).where(user_groups.c.user_id == bindparam("id")))
+# A membership counts until its expiry (NULL: never); expired rows are ignored, as 1.39 does
+# until it purges them.
+_GROUPS_OF = Prepared(
+    select(user_groups.c.group_name).where(
+        user_groups.c.user_id == bindparam("id"),
+        or_(user_groups.c.expiry.is_(None), user_groups.c.expiry > bindparam("now")),
+    )
+)
 # The session's user and, for a bot-password session, its grants: one lookup per request.
 _USER_WITH_GRANTS = Prepared(
     select(users, bot_passwords.c.grants.label("bot_grants"))
@@ -87,7 +94,7 @@ class UserService(PreferencesMixin, BlocksMixin):
 
     def _record(self, conn: Connection, row: Any) -> UserRecord:
         uid = row.id
-        groups = [r[0] for r in _GROUPS_OF.all(conn, {"id": uid})]
+        groups = [r[0] for r in _GROUPS_OF.all(conn, {"id": uid, "now": int(self.clock.now())})]
         return UserRecord(
             uid,
             row.name,
@@ -148,14 +155,19 @@ class UserService(PreferencesMixin, BlocksMixin):
             escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             query = query.where(users.c.name.like(escaped + "%", escape="\\"))
         wanted = [g for g in groups if g not in ("*", "user", "autoconfirmed")]
+        current = or_(user_groups.c.expiry.is_(None), user_groups.c.expiry > int(self.clock.now()))
         if wanted:
             query = query.where(
-                users.c.id.in_(select(user_groups.c.user_id).where(user_groups.c.group_name.in_(wanted)))
+                users.c.id.in_(
+                    select(user_groups.c.user_id).where(user_groups.c.group_name.in_(wanted), current)
+                )
             )
         excluded = list(exclude_groups)
         if excluded:
             query = query.where(
-                users.c.id.not_in(select(user_groups.c.user_id).where(user_groups.c.group_name.in_(excluded)))
+                users.c.id.not_in(
+                    select(user_groups.c.user_id).where(user_groups.c.group_name.in_(excluded), current)
+                )
             )
         if with_edits_only:
             query = query.where(users.c.editcount > 0)
@@ -252,26 +264,54 @@ class UserService(PreferencesMixin, BlocksMixin):
         canonical = creatable_name(name) if not is_system else normalize_name(name)
         if canonical is None:
             raise ValueError(f"invalid user name: {name!r}")
-        now = int(self.clock.now())
+        password_hash = hash_password(password) if password else None
         with self.db.write() as conn:
-            key = conn.execute(
-                insert(users).values(
-                    name=canonical,
-                    password_hash=hash_password(password) if password else None,
-                    email=email,
-                    email_authenticated=now if (email and confirmed) else None,
-                    registration=now if registration is None else registration,
-                    editcount=0,
-                    is_system=is_system,
-                )
-            ).inserted_primary_key
-            assert key is not None
-            uid = key[0]
-            for group in dict.fromkeys(groups):
-                conn.execute(insert(user_groups).values(user_id=uid, group_name=group))
-        user = self.get_by_id(int(uid))
+            uid = self.insert_user(
+                conn,
+                canonical,
+                password_hash,
+                email=email,
+                confirmed=confirmed,
+                groups=groups,
+                registration=registration,
+                is_system=is_system,
+            )
+        user = self.get_by_id(uid)
         assert user is not None
         return user
+
+    def insert_user(
+        self,
+        conn: Connection,
+        canonical: str,
+        password_hash: str | None,
+        *,
+        email: str = "",
+        confirmed: bool = False,
+        groups: Iterable[str] = (),
+        registration: int | None = None,
+        is_system: bool = False,
+    ) -> int:
+        """The row of a new user named ``canonical`` (already checked), inside the caller's
+        transaction, so account creation can write its log entry in the same one. Raises
+        IntegrityError when the name is taken (also by a concurrent creation)."""
+        now = int(self.clock.now())
+        key = conn.execute(
+            insert(users).values(
+                name=canonical,
+                password_hash=password_hash,
+                email=email,
+                email_authenticated=now if (email and confirmed) else None,
+                registration=now if registration is None else registration,
+                editcount=0,
+                is_system=is_system,
+            )
+        ).inserted_primary_key
+        assert key is not None
+        uid = int(key[0])
+        for group in dict.fromkeys(groups):
+            conn.execute(insert(user_groups).values(user_id=uid, group_name=group))
+        return uid
 
     def get_or_create_system_user(self, name: str, groups: Iterable[str] = ()) -> UserRecord:
         user = self.get_by_name(name)
@@ -318,15 +358,45 @@ class UserService(PreferencesMixin, BlocksMixin):
             )
 
     def add_groups(self, user_id: int, groups: Iterable[str]) -> None:
+        """Add permanent memberships (the CLI); a current one is kept, an expired one renewed."""
         with self.db.write() as conn:
-            have = set(
-                conn.execute(
-                    select(user_groups.c.group_name).where(user_groups.c.user_id == user_id)
-                ).scalars()
-            )
+            have = dict(self.group_memberships(user_id, conn))
             for group in dict.fromkeys(groups):
                 if group not in have:
-                    conn.execute(insert(user_groups).values(user_id=user_id, group_name=group))
+                    self.write_group_membership(conn, user_id, group, None)
+
+    # --- group memberships with expiry (action=userrights) -------------------------------------
+
+    def group_memberships(self, user_id: int, conn: Connection | None = None) -> list[tuple[str, int | None]]:
+        """(group, expiry) of the user's current memberships, by group name; expiry None is
+        infinite. Pass ``conn`` to read inside a write transaction."""
+        if conn is None:
+            with self.db.read() as own:
+                return self.group_memberships(user_id, own)
+        rows = conn.execute(
+            select(user_groups.c.group_name, user_groups.c.expiry)
+            .where(
+                user_groups.c.user_id == user_id,
+                or_(user_groups.c.expiry.is_(None), user_groups.c.expiry > int(self.clock.now())),
+            )
+            .order_by(user_groups.c.group_name)
+        ).all()
+        return [(r.group_name, None if r.expiry is None else int(r.expiry)) for r in rows]
+
+    @staticmethod
+    def write_group_membership(conn: Connection, user_id: int, group: str, expiry: int | None) -> None:
+        """Make ``group`` a membership of the user until ``expiry`` (None: infinite), replacing
+        any earlier row (an expired one too)."""
+        where = and_(user_groups.c.user_id == user_id, user_groups.c.group_name == group)
+        changed = conn.execute(update(user_groups).where(where).values(expiry=expiry)).rowcount
+        if not changed:
+            conn.execute(insert(user_groups).values(user_id=user_id, group_name=group, expiry=expiry))
+
+    @staticmethod
+    def delete_group_membership(conn: Connection, user_id: int, group: str) -> None:
+        conn.execute(
+            delete(user_groups).where(user_groups.c.user_id == user_id, user_groups.c.group_name == group)
+        )
 
     def increment_editcount(self, conn: Connection, user_id: int, by: int = 1) -> None:
         """Inside the caller's write transaction (an edit)."""

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from starlette.responses import Response
 
+from wikipost.services import notices
 from wikipost.services.content import MASSMESSAGE_LIST
 from wikipost.services.pages import PageRecord
 from wikipost.services.titles import Title
@@ -65,6 +66,7 @@ def view(ctx: PageContext, title: Title) -> PageOutput:
             text = revision.text
         else:
             text = wiki.pages.get_text(conn, page)
+    notices.clear_for_page_view(wiki.db, ctx.actor, title, current=not oldid.isdigit())
     own_view = content_views().get(page.content_model)
     if own_view is not None:
         return own_view(ctx, title, page, text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wikipost.api.authresponse import fail
 from wikipost.api.context import ApiContext
 from wikipost.api.errors import ApiError
 from wikipost.api.module import ApiModule
@@ -89,12 +90,4 @@ class ClientLogin(ApiModule):
 
     @staticmethod
     def _fail(out: dict[str, Any], params: dict[str, Any], message: LoginMessage) -> None:
-        out["status"] = "FAIL"
-        fmt = params["messageformat"]
-        if fmt == "wikitext":
-            out["message"] = message.wikitext
-        elif fmt == "html":
-            out["message"] = message.wikitext.replace("\n", "<br />")
-        elif fmt == "raw":
-            out["message"] = {"key": message.code, "params": []}
-        out["messagecode"] = message.code
+        fail(out, params["messageformat"], wikitext=message.wikitext, key=message.code, code=message.code)

@@ -9,6 +9,7 @@ from wikipost.api.errors import ApiError
 from wikipost.api.module import ApiModule
 from wikipost.api.pagetarget import page_target
 from wikipost.api.params import Param
+from wikipost.services.watchlist import apply_watch
 
 
 class Delete(ApiModule):
@@ -45,5 +46,14 @@ class Delete(ApiModule):
                 reason = f'content was: "{text[:150]}"' if text else "content was empty"
             log_id = wiki.protection.delete(
                 conn, page=page, actor=ctx.actor, reason=reason, tags=list(p["tags"] or [])
+            )
+            apply_watch(
+                conn,
+                ctx.actor,
+                page.title,
+                p["watchlist"],
+                p["watch"],
+                p["unwatch"],
+                user_option="watchdeletion",
             )
         ctx.result["delete"] = {"title": page.title.prefixed_text, "reason": reason, "logid": log_id}

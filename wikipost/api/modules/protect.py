@@ -12,6 +12,7 @@ from wikipost.api.params import Param
 from wikipost.api.result import ResultList
 from wikipost.clock import parse_iso8601
 from wikipost.services.protection import Restriction
+from wikipost.services.watchlist import apply_watch
 
 INFINITE = ("infinite", "indefinite", "infinity", "never")
 LEVELS = ("", "autoconfirmed", "sysop", "all")
@@ -83,6 +84,7 @@ class Protect(ApiModule):
                 reason=p["reason"],
                 cascade=False,
             )
+            apply_watch(conn, ctx.actor, title, p["watchlist"], p["watch"], user_option="watchdefault")
         out: dict[str, Any] = {"title": title.prefixed_text, "reason": p["reason"]}
         out["protections"] = ResultList(shown, "protection")
         ctx.result["protect"] = out

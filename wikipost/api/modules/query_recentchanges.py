@@ -155,13 +155,19 @@ class QueryRecentChanges(QueryModule):
             e["patrolled"] = r.patrolled > 0
             e["unpatrolled"] = r.patrolled == 0
             e["autopatrolled"] = r.patrolled == 2
-        if "loginfo" in props and r.type == "log":
-            e["logid"] = r.log_id
-            e["logtype"] = r.log_type
-            e["logaction"] = r.log_action
-            e["logparams"] = params_for_output(log_params(r.log_params or "{}"))
-        if "tags" in props:
-            e["tags"] = ResultList([t for t in r.tags.split("|") if t], "tag")
+        add_loginfo_and_tags(e, r, props)
         if "sha1" in props and r.type != "log":
             e["sha1"] = r.sha1 or ""
         return e
+
+
+def add_loginfo_and_tags(e: dict[str, Any], r: Any, props: set[str] | frozenset[str]) -> None:
+    """A recent-change row's ``loginfo`` and ``tags`` props (list=recentchanges and
+    list=watchlist answer them alike)."""
+    if "loginfo" in props and r.type == "log":
+        e["logid"] = r.log_id
+        e["logtype"] = r.log_type
+        e["logaction"] = r.log_action
+        e["logparams"] = params_for_output(log_params(r.log_params or "{}"))
+    if "tags" in props:
+        e["tags"] = ResultList([t for t in r.tags.split("|") if t], "tag")

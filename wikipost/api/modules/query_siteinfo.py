@@ -12,7 +12,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 import wikipost
@@ -22,8 +22,9 @@ from wikipost.api.modules.query import query_result
 from wikipost.api.params import Param
 from wikipost.api.result import ResultList
 from wikipost.clock import iso8601
-from wikipost.db.schema.accounts import user_groups
+from wikipost.db.schema.accounts import user_groups, users
 from wikipost.namespaces import MEDIAWIKI, Namespaces
+from wikipost.services.userrights import all_groups
 
 if TYPE_CHECKING:
     from wikipost.wiki import Wiki
@@ -129,6 +130,21 @@ def site_statistics(wiki: Wiki) -> dict[str, int]:
         except SQLAlchemyError:
             stats["admins"] = 0
     return stats
+
+
+def _group_sizes(wiki: Wiki) -> dict[str, int]:
+    """Members of each explicit group now (expired memberships left out); ``user``: every
+    registered user."""
+    now = int(wiki.clock.now())
+    current = or_(user_groups.c.expiry.is_(None), user_groups.c.expiry > now)
+    with wiki.db.read() as conn:
+        rows = conn.execute(
+            select(user_groups.c.group_name, func.count()).where(current).group_by(user_groups.c.group_name)
+        ).all()
+        everyone = conn.execute(select(func.count()).select_from(users)).scalar_one()
+    sizes = {str(name): int(count) for name, count in rows}
+    sizes["user"] = int(everyone)
+    return sizes
 
 
 class QuerySiteinfo(QueryModule):
@@ -309,9 +325,31 @@ class QuerySiteinfo(QueryModule):
         return dict(site_statistics(ctx.wiki))
 
     def _usergroups(self, ctx: ApiContext, params: dict[str, Any]) -> ResultList:
+        """Each group's rights; with ``sinumberingroup`` its size (none for ``*`` and the
+        autopromoted ``autoconfirmed``); and what its members may change
+        (``[users] add_groups`` … as ``$wgAddGroups`` …), when anything."""
+        settings = ctx.wiki.settings
+        changeable = all_groups(settings.permissions)
+        tables = {
+            "add": settings.users.add_groups,
+            "remove": settings.users.remove_groups,
+            "add-self": settings.users.groups_add_to_self,
+            "remove-self": settings.users.groups_remove_from_self,
+        }
+        sizes = _group_sizes(ctx.wiki) if params["numberingroup"] else {}
         groups = []
-        for group, rights in ctx.wiki.settings.permissions.items():
-            groups.append({"name": group, "rights": ResultList(list(dict.fromkeys(rights)), "permission")})
+        for group, rights in settings.permissions.items():
+            item: dict[str, Any] = {
+                "name": group,
+                "rights": ResultList(list(dict.fromkeys(rights)), "permission"),
+            }
+            if params["numberingroup"] and group not in ("*", "autoconfirmed"):
+                item["number"] = sizes.get(group, 0)
+            for kind, table in tables.items():
+                names = [g for g in table.get(group, []) if g in changeable]
+                if names:
+                    item[kind] = ResultList(names, "group")
+            groups.append(item)
         return ResultList(groups, "group")
 
     def _extensions(self, ctx: ApiContext, params: dict[str, Any]) -> ResultList:

@@ -14,7 +14,9 @@ from wikipost.api.modules.query import query_result
 from wikipost.api.params import Param
 from wikipost.api.result import ResultList
 from wikipost.clock import iso8601
+from wikipost.services import notices
 from wikipost.services.blockinfo import block_details
+from wikipost.services.userrights import format_expiry
 from wikipost.services.users import DEFAULT_OPTIONS
 
 PROPS = (
@@ -119,19 +121,24 @@ class QueryUserInfo(QueryModule):
             if block is not None:
                 vals.update(block_details(block, now))
         if "hasmsg" in prop:
-            vals["messages"] = user is not None and users.has_new_messages(user.id)
+            # The new-message notice (services/notices.py): set by others' edits to the user's
+            # talk page, mass-message deliveries included; anonymous users have none here.
+            with ctx.wiki.db.read() as conn:
+                vals["messages"] = user is not None and notices.has_new_messages(conn, user.id)
         if "groups" in prop:
             vals["groups"] = ResultList(users.effective_groups(actor), "g")
         if "groupmemberships" in prop:
+            held = users.group_memberships(actor.id) if actor.is_registered else []
             vals["groupmemberships"] = ResultList(
-                [{"group": g, "expiry": "infinity"} for g in actor.groups], "groupmembership"
+                [{"group": g, "expiry": format_expiry(e)} for g, e in held if g in actor.groups],
+                "groupmembership",
             )
         if "implicitgroups" in prop:
             vals["implicitgroups"] = ResultList(list(actor.implicit_groups), "g")
         if "rights" in prop:
             vals["rights"] = ResultList(users.rights_list(actor), "r")
         if "changeablegroups" in prop:
-            vals["changeablegroups"] = self._changeable(actor)
+            vals["changeablegroups"] = self._changeable(ctx, actor)
         if "options" in prop:
             vals["options"] = self._options(ctx, actor)
         if "preferencestoken" in prop and actor.is_registered and actor.has_right("editmyoptions"):
@@ -164,17 +171,11 @@ class QueryUserInfo(QueryModule):
         return vals
 
     @staticmethod
-    def _changeable(actor: Actor) -> dict[str, Any]:
-        from wikipost.settings import DEFAULT_PERMISSIONS
-
-        groups = sorted(DEFAULT_PERMISSIONS) if actor.has_right("userrights") else []
-        groups = [g for g in groups if g not in ("*", "user", "autoconfirmed")]
-        return {
-            "add": ResultList(groups, "g"),
-            "remove": ResultList(groups, "g"),
-            "add-self": ResultList([], "g"),
-            "remove-self": ResultList([], "g"),
-        }
+    def _changeable(ctx: ApiContext, actor: Actor) -> dict[str, Any]:
+        """The groups ``actor`` may add and remove (services.userrights, as action=userrights)."""
+        wiki = ctx.wiki
+        changeable = wiki.userrights.changeable_groups(actor)
+        return {kind: ResultList(groups, "g") for kind, groups in changeable.items()}
 
     @staticmethod
     def _options(ctx: ApiContext, actor: Actor) -> dict[str, Any]:

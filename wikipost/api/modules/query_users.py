@@ -18,6 +18,7 @@ from wikipost.api.result import ResultList
 from wikipost.clock import iso8601
 from wikipost.services.blockinfo import block_details
 from wikipost.services.usernames import creatable_name
+from wikipost.services.userrights import format_expiry
 from wikipost.services.users import UserRecord
 
 PROPS = (
@@ -100,7 +101,8 @@ class QueryUsers(QueryModule):
             vals["groups"] = ResultList(users.effective_groups(actor), "g")
         if "groupmemberships" in prop:
             vals["groupmemberships"] = ResultList(
-                [{"group": g, "expiry": "infinity"} for g in user.groups], "groupmembership"
+                [{"group": g, "expiry": format_expiry(e)} for g, e in users.group_memberships(user.id)],
+                "groupmembership",
             )
         if actor is not None and "implicitgroups" in prop:
             vals["implicitgroups"] = ResultList(list(actor.implicit_groups), "g")

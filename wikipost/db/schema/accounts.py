@@ -11,6 +11,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import false as sa_false
 
 from wikipost.db.schema.base import metadata
 
@@ -73,6 +74,8 @@ blocks = Table(
     Column("block_email", Boolean, nullable=False, default=False),
     Column("create_account", Boolean, nullable=False, default=True),
     Column("allow_usertalk", Boolean, nullable=False, default=True),
+    # Autoblock the user's IP addresses (recorded for list=blocks; migration 0007).
+    Column("autoblock", Boolean, nullable=False, default=False, server_default=sa_false()),
     UniqueConstraint("user_id", name="uq_blocks_user_id"),
 )
 

@@ -61,4 +61,9 @@ def build_special_pages() -> SpecialPages:
         SpecialUnblock(),
     ]
     # --- end of account and admin pages ---
+    # --- job runner page ---
+    from wikipost.web.specials.runjobs import SpecialRunJobs
+
+    pages += [SpecialRunJobs()]
+    # --- end of job runner page ---
     return SpecialPages(pages)
