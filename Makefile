@@ -11,7 +11,7 @@ DATA_DIR ?= ./var
 CONFIG ?= $(WIKIPOST_CONFIG)
 RUN_CONFIG := $(if $(CONFIG),$(CONFIG),$(DATA_DIR)/make-run.toml)
 
-.PHONY: venv run test lint conformance bench clean
+.PHONY: venv run test lint conformance bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,7 @@ ifeq ($(CONFIG),)
 	@printf '# Written by make run: the canonical URL follows HOST and PORT.\n[site]\nserver = "http://%s:%s"\n' \
 		'$(HOST)' '$(PORT)' > $(RUN_CONFIG)
 endif
-	$(BIN)/wikipost --data-dir $(DATA_DIR) --config $(RUN_CONFIG) init
-	$(BIN)/wikipost --data-dir $(DATA_DIR) --config $(RUN_CONFIG) demo-admin
+	$(BIN)/wikipost --data-dir $(DATA_DIR) --config $(RUN_CONFIG) init --demo-admin
 	$(BIN)/wikipost --data-dir $(DATA_DIR) --config $(RUN_CONFIG) serve --host $(HOST) --port $(PORT)
 
 test: venv
@@ -48,6 +47,10 @@ conformance: venv
 
 bench: venv
 	$(BIN)/python bench/api_throughput.py
+
+# The API properties (tests/properties) at ten times CI's case count, random seed; prints the count.
+fuzz: venv
+	$(BIN)/python bench/fuzz.py --scale 10
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
