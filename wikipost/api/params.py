@@ -149,8 +149,6 @@ def validate_param(param: Param, prefix: str, ctx: ApiContext) -> Any:
             )
         return _single(param, full, raw, ctx)
     values = split_multi(raw)
-    if param.required and not values:
-        raise missingparam(full)
     if not param.allow_duplicates:
         values = list(dict.fromkeys(values))
     high = ctx.actor.has_right("apihighlimits")

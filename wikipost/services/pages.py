@@ -22,6 +22,7 @@ from wikipost.db.schema.accounts import user_groups, users
 from wikipost.db.schema.pages import (
     categorylinks,
     change_tags,
+    logging,
     pages,
     recentchanges,
     redirects,
@@ -66,6 +67,7 @@ _INSERT_REVISION = insert(revisions)
 _UPDATE_PAGE = update(pages).where(pages.c.id == bindparam("b_page"))
 _INSERT_RC = insert(recentchanges)
 _INSERT_CHANGE_TAG = insert(change_tags)
+_INSERT_LOG = insert(logging)
 _BUMP_STATS = (
     update(site_stats)
     .where(site_stats.c.id == 1)
@@ -445,6 +447,25 @@ class PageService:
             conn.execute(_BUMP_EDITCOUNT, {"b_user": actor.id})
         if talk_notice:
             notices.set_for_edit(conn, title, actor, minor=minor)
+        if page is None:
+            # PageUpdater::doCreate's ``create/create`` entry. It has no recent-changes row of its
+            # own: the ``new`` change above already shows the creation.
+            conn.execute(
+                _INSERT_LOG,
+                dict(
+                    type="create",
+                    action="create",
+                    timestamp=now,
+                    user_id=actor.id,
+                    user_name=actor.name,
+                    namespace=title.namespace,
+                    dbkey=title.dbkey,
+                    page_id=page_id,
+                    comment=comment,
+                    params="{}",
+                    tags="",
+                ),
+            )
         old_model = default_content_model(title) if page is None else page.content_model
         if model != old_model:
             self.logs.log(

@@ -199,9 +199,18 @@ class ProtectionService:
         reason: str,
         cascade: bool = False,
     ) -> int:
-        """Apply protections (level "" or "all" removes one) and log it; returns the log id."""
+        """Apply protections (level "" or "all" removes one) and log it; returns the log id, or
+        0 when nothing changes (WikiPage::doUpdateRestrictions then neither logs nor adds a
+        null revision)."""
         now = int(self.clock.now())
         active = [r for r in wanted if r.level not in ("", "all")]
+        current = {r.type: r for r in self.restrictions(conn, title, page)}
+        if all(
+            (r.type not in current and r not in active)
+            or (r in active and current.get(r.type) == r and not cascade)
+            for r in wanted
+        ):
+            return 0
         if page is None:
             conn.execute(
                 delete(protected_titles).where(

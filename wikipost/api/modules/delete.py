@@ -44,6 +44,11 @@ class Delete(ApiModule):
             if reason is None:
                 text = wiki.pages.get_text(conn, page)
                 reason = f'content was: "{text[:150]}"' if text else "content was empty"
+                # excontentauthor: the last 20 revisions are all by one user.
+                authors = {r.user_name for r in wiki.pages.history(conn, page.id, limit=20)}
+                if text and len(authors) == 1:
+                    (author,) = authors
+                    reason += f', and the only contributor was "[[Special:Contributions/{author}|{author}]]"'
             log_id = wiki.protection.delete(
                 conn, page=page, actor=ctx.actor, reason=reason, tags=list(p["tags"] or [])
             )

@@ -75,6 +75,11 @@ class Protect(ApiModule):
                         "expiry": "infinite" if expiry is None else raw,
                     }
                 )
+            # WikiPage::doUpdateRestrictions: an applicable type not given loses its level, so
+            # ``protections=`` (no types) removes every protection.
+            given = {r.type for r in wanted}
+            applicable = ("edit", "move") if page is not None else ("create",)
+            wanted += [Restriction(kind, "", None) for kind in applicable if kind not in given]
             wiki.protection.protect(
                 conn,
                 title=title,

@@ -32,6 +32,8 @@ SHOW = (
     "autopatrolled",
     "!autopatrolled",
 )
+# apierror-permissiondenied-patrolflag, as 1.39 answers it (list=watchlist says the same).
+PATROL_FLAG_TEXT = "You need the patrol or patrolmarks right to request the patrolled flag."
 SHOW_COLUMNS = {"minor": "minor", "bot": "bot", "redirect": "redirect"}
 
 
@@ -102,6 +104,10 @@ class QueryRecentChanges(QueryModule):
                 q = q.where(col.is_(True) if positive else col.is_(False))
             elif name == "anon":
                 q = q.where(rc.c.user_id == 0 if positive else rc.c.user_id != 0)
+        patrol_flags = {"patrolled", "unpatrolled", "autopatrolled"}
+        if {flag.lstrip("!") for flag in show} & patrol_flags or "patrolled" in props:
+            if not (ctx.actor.has_right("patrol") or ctx.actor.has_right("patrolmarks")):
+                raise ApiError("permissiondenied", PATROL_FLAG_TEXT)
         if params["namespace"]:
             q = q.where(rc.c.namespace.in_([int(n) for n in params["namespace"]]))
         if params["user"]:
@@ -151,7 +157,7 @@ class QueryRecentChanges(QueryModule):
             e["parsedcomment"] = parsed_comment(ctx, conn, r.comment, title)
         if "redirect" in props and (r.redirect or fv2):
             e["redirect"] = bool(r.redirect)
-        if "patrolled" in props and ctx.actor.has_right("patrol"):
+        if "patrolled" in props:
             e["patrolled"] = r.patrolled > 0
             e["unpatrolled"] = r.patrolled == 0
             e["autopatrolled"] = r.patrolled == 2

@@ -30,6 +30,9 @@ pages = Table(
     Column("latest_rev_id", Integer, nullable=False, default=0),
     Column("length", Integer, nullable=False, default=0),
     UniqueConstraint("namespace", "dbkey", name="uq_pages_title"),
+    # A deleted page's id stays its own (its revisions and log entries keep naming it): SQLite
+    # would otherwise hand the highest id out again. PostgreSQL's sequences never reuse one.
+    sqlite_autoincrement=True,
 )
 
 revisions = Table(
