@@ -7,30 +7,175 @@ link see at once. Email address changes (Special:ChangeEmail) are ``EmailChanger
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, insert, select
 
 from wikipost.db import Database
 from wikipost.db.schema.accounts import user_options
 from wikipost.mail.message import is_valid_email
+from wikipost.services.preference_options import (
+    CHOICE,
+    DEFAULT_OPTIONS,
+    EMAIL_OPTIONS,
+    INTEGER,
+    LANGUAGE,
+    MAX_SIGNATURE_CHARS,
+    NOT_SETTABLE,
+    NUMBER,
+    OPTION_TABLE,
+    OPTIONS_BY_NAME,
+    SIGNATURE,
+    TIMEZONE,
+    UNREGISTERED,
+    OptionSpec,
+)
 
 if TYPE_CHECKING:
     from wikipost.mail.confirm import EmailConfirmation
     from wikipost.services.login import LoginService
     from wikipost.services.users import UserRecord, UserService
 
-# 1.39 defaults of the preferences this project reads.
-DEFAULT_OPTIONS: dict[str, str] = {
-    "disablemail": "0",
-    "email-allow-new-users": "1",
-    "email-blacklist": "",
-    "ccmeonemails": "0",
-    "language": "en",
-    "gender": "unknown",
-}
+# --- action=options validation (ApiOptions + the HTMLForm fields' validate()) ----------------
+# The texts are 1.39's messages as the API prints them in plain text (<kbd>/<code> → quotes).
+BAD_PREFERENCE = "not a valid preference."  # apiwarn-validationfailed-badpref
+CANNOT_SET = "cannot be set by this module."  # apiwarn-validationfailed-cannotset
+KEY_TOO_LONG = "key too long (no more than 255 bytes allowed)."  # …-keytoolong
+BAD_KEY_CHARS = (  # apiwarn-validationfailed-badchars
+    'invalid characters in key (only "a-z", "A-Z", "0-9", "_", and "-" are allowed).'
+)
+BAD_OPTION = "The value you specified is not a valid option."  # htmlform-select-badoption
+NOT_AN_INTEGER = "The value you specified is not an integer."  # htmlform-int-invalid
+NOT_A_NUMBER = "The value you specified is not a number."  # htmlform-float-invalid
+BELOW_MINIMUM = "The value you specified is below the minimum of {}."  # htmlform-int-toolow
+ABOVE_MAXIMUM = "The value you specified is above the maximum of {}."  # htmlform-int-toohigh
+BAD_TIMEZONE = "The time zone or offset you specified is invalid."  # timezone-invalid
+SIGNATURE_TOO_LONG = (  # badsiglength
+    f"Your signature is too long.\nIt must not be more than {MAX_SIGNATURE_CHARS} characters long."
+)
+USERJS_KEY_BYTES = 255
+
+_FLOAT = re.compile(r"^(([+-])?\d+(\.\d+)?([eE]([+-])?\d+)?)?$")
+_INTEGER = re.compile(r"^(([+-])?\d+)?$")
+_USERJS_KEY = re.compile(r"^[a-zA-Z0-9_-]*$")
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$")
+_HOURS_MINUTES = re.compile(r"^([+-])?(\d{1,2}):(\d{1,2})$")
+_HOURS = re.compile(r"^([+-])?\d{1,2}(\.\d+)?$")
+_MAX_OFFSET_MINUTES = 14 * 60
+
+
+def switched_off_options(*, enable_email: bool, enable_user_email: bool, mute_list: bool) -> frozenset[str]:
+    """Preferences whose field the wiki's configuration removes ($wgEnableEmail,
+    $wgEnableUserEmail, $wgEnableUserEmailMuteList)."""
+    if not (enable_email and enable_user_email):
+        return EMAIL_OPTIONS
+    return frozenset() if mute_list else frozenset({"email-blacklist"})
+
+
+def option_problem(
+    name: str, value: str | None, *, rights: Collection[str], switched_off: Collection[str] = ()
+) -> str | None:
+    """Why 1.39's action=options would refuse ``name=value`` (the text after "Validation error
+    for …:"), or None when it stores it. ``value`` None resets the option to its default."""
+    spec = OPTIONS_BY_NAME.get(name)
+    registered = (
+        spec is not None
+        and spec.kind != UNREGISTERED
+        and name not in switched_off
+        and (not spec.rights or any(right in rights for right in spec.rights))
+    )
+    if spec is not None and registered:
+        return None if value is None else value_problem(spec, value)
+    if name in NOT_SETTABLE:
+        return CANNOT_SET
+    if name.startswith("userjs-"):
+        if len(name.encode()) > USERJS_KEY_BYTES:
+            return KEY_TOO_LONG
+        return None if _USERJS_KEY.match(name) else BAD_KEY_CHARS
+    return BAD_PREFERENCE
+
+
+def value_problem(spec: OptionSpec, value: str) -> str | None:
+    """The field's own validation of a submitted value (HTMLFormField::validate and kin)."""
+    if spec.kind == CHOICE:
+        return None if value in spec.values else BAD_OPTION
+    if spec.kind in (INTEGER, NUMBER):
+        return _number_problem(spec, value.strip())
+    if spec.kind == SIGNATURE:
+        return SIGNATURE_TOO_LONG if len(value) > MAX_SIGNATURE_CHARS else None
+    if spec.kind == TIMEZONE:
+        return None if is_valid_time_correction(value) else BAD_TIMEZONE
+    if spec.kind == LANGUAGE:
+        return None if _LANGUAGE_CODE.match(value) else BAD_OPTION
+    return None  # TOGGLE and TEXT: 1.39 accepts any value
+
+
+def _number_problem(spec: OptionSpec, value: str) -> str | None:
+    """HTMLFloatField (then HTMLIntField's integer check): the number, then its bounds. An empty
+    value passes the pattern but is below any minimum, as PHP 8 compares them."""
+    if not _FLOAT.match(value):
+        return NOT_A_NUMBER
+    number = float(value) if value else None
+    if spec.minimum is not None and (number is None or number < spec.minimum):
+        return BELOW_MINIMUM.format(_php_number(spec.minimum))
+    if spec.maximum is not None and number is not None and number > spec.maximum:
+        return ABOVE_MAXIMUM.format(_php_number(spec.maximum))
+    if spec.kind == INTEGER and not _INTEGER.match(value):
+        return NOT_AN_INTEGER
+    return None
+
+
+def _php_number(number: float) -> str:
+    """A bound as PHP prints a number into a message (14 significant digits)."""
+    return str(int(number)) if float(number).is_integer() else f"{number:.14g}"
+
+
+def is_valid_time_correction(value: str) -> bool:
+    """UserTimeCorrection::isValid: ``System|N``, ``Offset|N``, ``ZoneInfo|N|Area/City`` (a
+    known zone), or the legacy ``[+-]HH:MM`` / hours forms, within ±14 hours."""
+    kind, _, rest = value.partition("|")
+    if kind == "System":
+        return True
+    if kind == "Offset":
+        minutes = rest.strip()
+        return (
+            bool(minutes) and _INTEGER.match(minutes) is not None and abs(int(minutes)) <= _MAX_OFFSET_MINUTES
+        )
+    if kind == "ZoneInfo":
+        _, _, zone = rest.partition("|")
+        return _is_known_zone(zone)
+    match = _HOURS_MINUTES.match(value)
+    if match:
+        return int(match.group(2)) * 60 + int(match.group(3)) <= _MAX_OFFSET_MINUTES
+    return _HOURS.match(value) is not None and abs(float(value)) * 60 <= _MAX_OFFSET_MINUTES
+
+
+def _is_known_zone(zone: str) -> bool:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return bool(zone)
+
+
+def options_with_defaults(stored: Mapping[str, str]) -> dict[str, str | int | float | bool]:
+    """UserOptionsManager::getOptions: 1.39's typed defaults in their order, each replaced in
+    place by the stored string when set; stored options without a default follow by name (the
+    order of user_properties' primary key)."""
+    out: dict[str, str | int | float | bool] = {
+        spec.name: spec.default for spec in OPTION_TABLE if spec.default is not None
+    }
+    extra = sorted(name for name in stored if name not in out)
+    for name, value in stored.items():
+        if name in out:
+            out[name] = value
+    for name in extra:
+        out[name] = stored[name]
+    return out
 
 
 class PreferencesMixin:

@@ -25,7 +25,8 @@ from wikipost.db.schema.accounts import bot_passwords, user_groups, users
 from wikipost.services.blocks import Block, BlocksMixin
 from wikipost.services.grants import rights_for_grants
 from wikipost.services.passwords import hash_password, needs_rehash
-from wikipost.services.preferences import DEFAULT_OPTIONS, PreferencesMixin
+from wikipost.services.preference_options import DEFAULT_OPTIONS
+from wikipost.services.preferences import PreferencesMixin
 from wikipost.services.sessions import Session
 from wikipost.services.usernames import creatable_name, normalize_name
 from wikipost.settings import Settings

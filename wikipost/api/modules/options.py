@@ -1,8 +1,11 @@
 """action=options: change the current user's preferences (ApiOptions, 1.39).
 
-Known preferences are those of UserService.DEFAULT_OPTIONS plus ``userjs-*``; others get
-MediaWiki's validation warning. ``email-blacklist`` takes user names (one a line or ``|``-free
-list) and stores user ids joined by newlines, as Special:Preferences does.
+Which names are preferences, and which values each takes, is 1.39's option table
+(services.preferences: ``option_problem``), for this user's rights and the wiki's email
+configuration; ``userjs-*`` keys are free. A refused change gets MediaWiki's
+``validationfailed`` warning and the others are still stored. ``email-blacklist`` takes user
+names (one a line or ``|``-free list) and stores user ids joined by newlines, as
+Special:Preferences does.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from wikipost.api.context import ApiContext
 from wikipost.api.errors import ApiError, missingparam
 from wikipost.api.module import ApiModule
 from wikipost.api.params import Param
-from wikipost.services.users import DEFAULT_OPTIONS
+from wikipost.services.preferences import option_problem, switched_off_options
 
 RESET_KINDS = (
     "all",
@@ -73,16 +76,21 @@ class Options(ApiModule):
             raise ApiError("nochanges", "No changes were requested.")
         if reset_kinds:
             users.reset_options(actor.id)
+        settings = ctx.wiki.settings
+        switched_off = switched_off_options(
+            enable_email=settings.mail.enable_email,
+            enable_user_email=settings.mail.enable_user_email,
+            mute_list=settings.users.user_email_mute_list,
+        )
+        accepted: dict[str, str | None] = {}
         for key, value in changes.items():
-            if key in DEFAULT_OPTIONS or (key.startswith("userjs-") and len(key) <= 255):
-                if key == "email-blacklist" and value:
-                    value = stored_blacklist(ctx, value)
-                users.set_option(actor.id, key, value)
+            problem = option_problem(key, value, rights=actor.rights, switched_off=switched_off)
+            if problem is not None:
+                ctx.warn(self.path(), "validationfailed", f'Validation error for "{key}": {problem}')
+            elif key == "email-blacklist" and value:
+                accepted[key] = stored_blacklist(ctx, value)
             else:
-                reason = (
-                    "not a valid preference."
-                    if not key.startswith("userjs-")
-                    else "key too long (no more than 255 bytes allowed)."
-                )
-                ctx.warn(self.path(), "validationfailed", f'Validation error for "{key}": {reason}')
+                accepted[key] = value
+        if accepted:
+            users.set_options(actor.id, accepted)
         ctx.result["options"] = "success"

@@ -16,8 +16,8 @@ from wikipost.api.result import ResultList
 from wikipost.clock import iso8601
 from wikipost.services import notices
 from wikipost.services.blockinfo import block_details
+from wikipost.services.preferences import options_with_defaults
 from wikipost.services.userrights import format_expiry
-from wikipost.services.users import DEFAULT_OPTIONS
 
 PROPS = (
     "acceptlang",
@@ -61,8 +61,6 @@ RATELIMIT_ORDER = (
     "changetag",
     "editcontentmodel",
 )
-# Preferences whose 1.39 default is a number, printed as one while not set.
-NUMERIC_DEFAULTS = {"disablemail", "email-allow-new-users", "ccmeonemails"}
 
 
 def rate_limits(ctx: ApiContext, actor: Actor, *, theoretical: bool = False) -> dict[str, Any]:
@@ -179,18 +177,9 @@ class QueryUserInfo(QueryModule):
 
     @staticmethod
     def _options(ctx: ApiContext, actor: Actor) -> dict[str, Any]:
+        """1.39's defaults, typed as it prints them, with what the user has set."""
         stored = ctx.wiki.users.stored_options(actor.id) if actor.is_registered else {}
-        out: dict[str, Any] = {}
-        for key, default in DEFAULT_OPTIONS.items():
-            if key in stored:
-                out[key] = stored[key]
-            elif key == "email-blacklist":
-                continue  # 1.39 has no default for it: absent until set
-            else:
-                out[key] = int(default) if key in NUMERIC_DEFAULTS else default
-        for key, value in stored.items():
-            out.setdefault(key, value)
-        return out
+        return dict(options_with_defaults(stored))
 
     @staticmethod
     def _acceptlang(ctx: ApiContext) -> ResultList:
