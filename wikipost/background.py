@@ -11,9 +11,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, cast
 
 from wikipost.db import Database
+from wikipost.wakeup import WakePipe, WakeSource, wait_for_any
 
 log = logging.getLogger("wikipost.background")
 
@@ -44,7 +45,22 @@ class WalCheckpointer:
         return 0
 
 
+class Interruptible(Protocol):
+    """A drainer that works through a batch item by item may stop early: it checks
+    ``stopping()`` between items and hands back what it claimed but did not start."""
+
+    stopping: Callable[[], bool]
+
+
 class BackgroundWorker:
+    """Runs the drainers pass after pass (``run_forever``) until :meth:`request_stop`.
+
+    Nothing here takes a lock on the way to stopping or waking: the stop request is a plain
+    attribute and the wake-up a byte on a :class:`~wikipost.wakeup.WakePipe`, so both are safe
+    from a signal handler that interrupted this very loop (issue #11: a handler that called
+    ``Event.set`` while an earlier one held the Event's lock hung the worker for good).
+    """
+
     def __init__(
         self,
         drainers: list[Drainer],
@@ -60,16 +76,33 @@ class BackgroundWorker:
         # work is handled in batches: the per-pass cost (claim and record transactions, a
         # filesystem sync) is then shared by many items.
         self.coalesce_seconds = coalesce_seconds
-        self._stop = threading.Event()
-        self._wake = threading.Event()
+        self._stopping = False
+        self._pipe = WakePipe()
+        # What an idle worker waits on besides its own pipe: in the worker process, the
+        # datagram socket the servers wake (wikipost/wakeup.py).
+        self._sources: list[WakeSource] = [self._pipe]
         self._thread: threading.Thread | None = None
-        # How an idle worker waits for new work (up to the given seconds); by default for
-        # wake(), in the worker process for a datagram from the servers (wikipost/wakeup.py).
-        self.wait_for_work: Callable[[float], bool] = self._wait_for_wake
+        for drainer in drainers:
+            if hasattr(drainer, "stopping"):
+                cast(Interruptible, drainer).stopping = self.stop_requested
+
+    def add_wake_source(self, source: WakeSource) -> None:
+        """Also end an idle wait when ``source`` becomes readable."""
+        self._sources.append(source)
+
+    @property
+    def wakeup_fileno(self) -> int:
+        """The pipe's writing end, for :func:`signal.set_wakeup_fd`."""
+        return self._pipe.write_fileno
+
+    def stop_requested(self) -> bool:
+        return self._stopping
 
     def run_pass(self) -> int:
         done = 0
         for drainer in self.drainers:
+            if self._stopping:
+                break
             try:
                 done += drainer.run_once(self.batch)
             except Exception:  # a drainer's failure must not stop the others
@@ -89,19 +122,20 @@ class BackgroundWorker:
         return total
 
     def wake(self) -> None:
-        """New work was queued: don't wait for the next poll."""
-        self._wake.set()
+        """New work was queued: don't wait for the next poll (any thread; takes no lock)."""
+        self._pipe.wake()
 
     def request_stop(self) -> None:
-        """End :meth:`run_forever` after the pass in hand (safe from a signal handler)."""
-        self._stop.set()
-        self._wake.set()
+        """End :meth:`run_forever` after the item in hand. Safe from a signal handler: it sets
+        an attribute and writes a byte, and takes no lock."""
+        self._stopping = True
+        self._pipe.wake()
 
     def start(self) -> None:
         """Run :meth:`run_forever` in a thread of this process (``[jobs] runner = "thread"``)."""
         if self._thread is not None:
             return
-        self._stop.clear()
+        self._stopping = False
         self._thread = threading.Thread(target=self.run_forever, name="wikipost-worker", daemon=True)
         self._thread.start()
 
@@ -115,17 +149,21 @@ class BackgroundWorker:
         """Pass after pass until stopped: at once while there is a backlog, ``coalesce_seconds``
         apart while work trickles in (so it is handled in batches), and when idle on a wake-up
         or the next poll."""
-        while not self._stop.is_set():
+        while not self._stopping:
             if stop_when is not None and stop_when():
                 return
             done = self.run_pass()
-            if done >= self.batch:
-                continue  # a backlog: keep going
-            if done or self.wait_for_work(self.poll_seconds):
+            if done >= self.batch or self._stopping:
+                continue  # a backlog: keep going (a stop request: leave)
+            if done or wait_for_any(self._sources, self.poll_seconds):
                 # Let new work (and a job's follow-ups) gather into the next pass's batch.
-                self._stop.wait(self.coalesce_seconds)
+                self._pause(self.coalesce_seconds)
 
-    def _wait_for_wake(self, timeout: float) -> bool:
-        woken = self._wake.wait(timeout)
-        self._wake.clear()
-        return woken
+    def _pause(self, seconds: float) -> None:
+        """Sleep ``seconds``; wake-ups meanwhile are consumed, a stop request ends it."""
+        deadline = time.monotonic() + seconds
+        while not self._stopping:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            wait_for_any([self._pipe], left)

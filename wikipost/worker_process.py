@@ -9,13 +9,15 @@ polling the store (``[jobs] poll_seconds``); accepted mail is already durable th
 nothing is handed over in memory.
 
 ``serve`` starts one with :class:`WorkerProcess` and restarts it if it dies; the worker exits
-when its parent goes away (``PR_SET_PDEATHSIG`` on Linux, and a parent-pid check each pass).
+when its parent goes away (``PR_SET_PDEATHSIG`` on Linux, and a parent-pid check each pass),
+and within ``SHUTDOWN_SECONDS`` of being asked to stop, however many signals arrive.
 """
 
 from __future__ import annotations
 
 import ctypes
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -24,12 +26,18 @@ import threading
 import time
 from collections.abc import Mapping
 
+from wikipost.background import BackgroundWorker
 from wikipost.wakeup import WakeListener, wake_address
 from wikipost.wiki import Wiki
 
 log = logging.getLogger("wikipost.worker")
 
 RESTART_DELAY_SECONDS = 1.0
+# A worker asked to stop (SIGTERM, SIGINT, its parent's death) finishes the mail or job in hand,
+# hands back what it claimed but did not start, and exits: normally within a second, and in
+# any case within this time (see install_stop_handlers). serve waits a little longer before
+# it sends SIGKILL.
+SHUTDOWN_SECONDS = 20.0
 
 
 def worker_command(parent_pid: int) -> list[str]:
@@ -68,8 +76,8 @@ class WorkerProcess:
             self._stopping.wait(RESTART_DELAY_SECONDS)
             self._spawn()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """SIGTERM: the worker finishes and records the batch in hand, then exits."""
+    def stop(self, timeout: float = SHUTDOWN_SECONDS + 10.0) -> None:
+        """SIGTERM: the worker finishes and records the item in hand, then exits."""
         self._stopping.set()
         with self._lock:
             proc = self.proc
@@ -92,24 +100,48 @@ def _die_with_parent() -> None:
         pass
 
 
-def run_worker(wiki: Wiki, parent_pid: int | None = None) -> None:
+def install_stop_handlers(worker: BackgroundWorker, shutdown_seconds: float) -> None:
+    """SIGTERM and SIGINT ask ``worker`` to stop, and arm a deadline for the exit.
+
+    The handler only sets the worker's flag, writes a byte to its wake-up pipe and calls
+    ``alarm(2)``: no lock, no logging, nothing that could be held by the code it interrupted
+    (issue #11: a second SIGTERM arriving inside the first handler's ``Event.set`` deadlocked
+    the worker for good). The C-level handler also writes to the same pipe
+    (``signal.set_wakeup_fd``), so a wait in ``select`` ends at once.
+
+    The deadline: SIGALRM with its default action ends the process after ``shutdown_seconds``
+    even if the item in hand hangs (an SMTP server that stopped answering, a lock held by a
+    stuck process). What the worker had claimed is then leased, not lost: another worker takes
+    it when the lease runs out.
+    """
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    deadline = max(1, math.ceil(shutdown_seconds))
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        if not worker.stop_requested():
+            signal.alarm(deadline)
+        worker.request_stop()
+
+    signal.set_wakeup_fd(worker.wakeup_fileno, warn_on_full_buffer=False)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+
+def run_worker(
+    wiki: Wiki, parent_pid: int | None = None, *, shutdown_seconds: float = SHUTDOWN_SECONDS
+) -> None:
     """The worker process's main loop: every drainer, until SIGTERM/SIGINT or the parent is gone."""
     if parent_pid is not None:
         _die_with_parent()
     worker = wiki.background()
+    install_stop_handlers(worker, shutdown_seconds)
     wiki.db.defer_checkpoints()  # the WalCheckpointer drainer does them, once a pass
     listener: WakeListener | None = None
     try:
         listener = WakeListener(wake_address(wiki.settings.data_dir))
-        worker.wait_for_work = listener.wait
+        worker.add_wake_source(listener)
     except OSError as err:  # another worker of this store still listens: poll instead
         log.warning("no wake-up socket (%s); polling every %s s", err, worker.poll_seconds)
-
-    def on_signal(_signum: int, _frame: object) -> None:
-        worker.request_stop()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
 
     def parent_gone() -> bool:
         return parent_pid is not None and os.getppid() != parent_pid

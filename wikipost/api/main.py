@@ -157,13 +157,18 @@ class ApiMain:
         if request.method == "OPTIONS":
             return ApiResponse(200, b"", headers)
 
+        store_error: Exception | None = None
         if lacks_same_origin:
             session = Session()
             actor = self.wiki.users.anonymous(request.client_ip)
             headers.append(("MediaWiki-Login-Suppressed", "true"))
         else:
-            session = self.wiki.sessions.load(cookies)
-            actor = self.wiki.users.actor_for_session(session, request.client_ip)
+            try:
+                session = self.wiki.sessions.load(cookies)
+                actor = self.wiki.users.actor_for_session(session, request.client_ip)
+            except Exception as exc:  # the store is away: answered below as an internal error
+                session, actor = Session(), self.wiki.users.anonymous(request.client_ip)
+                store_error = exc
         ctx = ApiContext(
             self.wiki, self.registry, request, session, actor, lacks_same_origin=lacks_same_origin
         )
@@ -196,6 +201,8 @@ class ApiMain:
                     fmt = requested
                     fmt_values = {p.name: validate_param(p, "", ctx) for p in FORMAT_PARAMS[fmt]}
                     ctx.formatversion = 2 if fmt_values.get("formatversion") in ("2", "latest") else 1
+                if store_error is not None:
+                    raise store_error
                 if request.body_too_large:
                     raise ApiError(
                         "requesttoolarge",
@@ -230,7 +237,8 @@ class ApiMain:
             data = self._error(ctx, internal, main)
             headers.append(("MediaWiki-API-Error", internal.code))
         try:
-            self._finish_session(ctx, headers, request)
+            if store_error is None:
+                self._finish_session(ctx, headers, request)
         except Exception:
             log.exception("could not save session for request %s", request_id)
         if status != 200 or "error" in data or "errors" in data:

@@ -1,4 +1,5 @@
-"""`wikipost` commands of the mail domain: the outbox, rate-limit counters, confirmation mails."""
+"""`wikipost` commands of the mail domain: the outbox (list, retry), rate-limit counters,
+confirmation mails."""
 
 from __future__ import annotations
 
@@ -37,6 +38,23 @@ def mail_list(
             typer.echo(line)
         counts = wiki.outbox.counts()
         typer.echo(f"# {len(rows)} shown; " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    finally:
+        wiki.close()
+
+
+@mail_app.command("retry")
+def mail_retry(
+    ctx: typer.Context,
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Outbox ids (see `mail list`); none: every failed mail.")
+    ] = None,
+) -> None:
+    """Queue failed mail again with fresh attempts (after an outage longer than the retries)."""
+    wiki = open_wiki(ctx)
+    try:
+        count = wiki.outbox.requeue_failed(ids or None)
+        wiki.wake()
+        typer.echo(f"{count} failed mail(s) queued again")
     finally:
         wiki.close()
 

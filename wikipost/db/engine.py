@@ -5,13 +5,19 @@ never deadlock on a lock upgrade. Writers are serialised before they reach SQLit
 inside the process (the Datasette single-writer idea) and an ``flock`` on a file beside the
 database across processes (``serve --workers N``, the CLI) — so no writer sleeps in SQLite's
 busy loop, whose back-off waits up to 100 ms. PostgreSQL needs none of this.
+
+A writer waits for the write lock at most ``busy_timeout`` seconds (``?timeout=`` in the URL,
+30 by default) — for the ``flock`` as for SQLite's lock held by a foreign process — and then
+fails with "database is locked" instead of waiting for ever.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +25,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
+
+DEFAULT_BUSY_TIMEOUT = 30.0
 
 
 class Database:
@@ -27,6 +36,9 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        # How long a writer waits for the write lock (ours across processes, then SQLite's)
+        # before its request fails with "database is locked": ``?timeout=`` in the URL.
+        self.busy_timeout = float(str(parsed.query.get("timeout", DEFAULT_BUSY_TIMEOUT)))
         self._write_lock = threading.RLock() if self.is_sqlite else None
         self._lock_path: str | None = None
         self._lock_fd: int | None = None
@@ -44,13 +56,14 @@ class Database:
             self.engine: Engine = create_engine(
                 url,
                 echo=echo,
-                connect_args={"check_same_thread": False, "timeout": 30},
+                connect_args={"check_same_thread": False, "timeout": self.busy_timeout},
                 pool_size=16,
                 max_overflow=16,
             )
             # No connection-level event listeners: with one registered, SQLAlchemy dispatches
             # events on every statement, which costs more than the statement itself.
-            event.listen(self.engine, "connect", _sqlite_on_connect)
+            busy_ms = int(self.busy_timeout * 1000)
+            event.listen(self.engine, "connect", lambda conn, _record: _sqlite_on_connect(conn, busy_ms))
         else:
             self.engine = create_engine(url, echo=echo, pool_size=16, max_overflow=16, pool_pre_ping=True)
 
@@ -61,25 +74,39 @@ class Database:
         Saves a pool checkout per read. On the main thread with SQLite the reads share one read
         transaction; elsewhere SQLite reads autocommit. Either way (and on PostgreSQL) the read
         transaction is ended before each ``write()``, so later reads see what was written.
+
+        The connection is taken at the first read, not here: a store that cannot be reached (a
+        PostgreSQL restarting) then fails inside the request's own error handling, which
+        answers with an API error, rather than before it.
         """
-        if getattr(self._scoped, "conn", None) is not None:
+        if getattr(self._scoped, "active", False):
             yield
             return
-        kept = self._main_reader()
-        conn = kept or self.engine.connect()
-        if kept is not None:
-            # The request's reads share one (deferred) read transaction: SQLite then takes its
-            # file locks once per request instead of once per statement. write() ends it.
-            raw_connection(kept).execute("BEGIN")
-        self._scoped.conn = conn
+        self._scoped.active = True
         try:
             yield
         finally:
+            conn: Connection | None = getattr(self._scoped, "conn", None)
             self._scoped.conn = None
-            if kept is None:
-                conn.close()
-            else:
-                _end_read(conn)
+            self._scoped.active = False
+            if conn is not None:
+                if conn is self._main_reader_conn:
+                    _end_read(conn)
+                else:
+                    conn.close()
+
+    def _scope_reader(self) -> Connection | None:
+        """The scope's shared read connection, taken now if this is its first read."""
+        conn: Connection | None = getattr(self._scoped, "conn", None)
+        if conn is None and getattr(self._scoped, "active", False):
+            kept = self._main_reader()
+            conn = kept or self.engine.connect()
+            if kept is not None:
+                # The request's reads share one (deferred) read transaction: SQLite then takes
+                # its file locks once per request instead of once per statement. write() ends it.
+                raw_connection(kept).execute("BEGIN")
+            self._scoped.conn = conn
+        return conn
 
     def _main_reader(self) -> Connection | None:
         """SQLite: the main thread (the server's event loop) keeps one read connection open.
@@ -163,7 +190,7 @@ class Database:
         if self._lock_fd is None or self._lock_pid != os.getpid():
             self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
             self._lock_pid = os.getpid()
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        _flock_within(self._lock_fd, self.busy_timeout)
         try:
             yield
         finally:
@@ -172,7 +199,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only connection (autobegun transaction, rolled back at exit)."""
-        scoped = getattr(self._scoped, "conn", None)
+        scoped = self._scope_reader()
         if scoped is not None:
             yield scoped
             return
@@ -210,14 +237,38 @@ def _end_read(conn: Connection) -> None:
         raw.rollback()
 
 
-def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+def _flock_within(fd: int, timeout: float) -> None:
+    """``flock(LOCK_EX)``, waiting at most ``timeout`` seconds: a writer of another process that
+    hangs must not hang this one (and the server's event loop) for good. Past the timeout it
+    fails like SQLite's own busy timeout does."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise OperationalError(
+                    "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+                ) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+
+def _sqlite_on_connect(dbapi_conn: Any, busy_ms: int) -> None:
     # No implicit BEGIN from pysqlite: reads autocommit, ``Database.write`` says BEGIN IMMEDIATE.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={busy_ms}")
     # Database pages through a memory map: a page cache that other connections' commits
     # invalidate is refilled without a read() call per page.
     cur.execute("PRAGMA mmap_size=268435456")

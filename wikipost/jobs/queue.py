@@ -120,6 +120,8 @@ class JobQueue:
         self.registry = registry or JobRegistry()
         # Called after a transaction that enqueued work (the in-process worker's wake()).
         self.notify: Callable[[], None] = lambda: None
+        # Whether the worker running this drainer was asked to stop (BackgroundWorker binds it).
+        self.stopping: Callable[[], bool] = lambda: False
 
     # --- producing ------------------------------------------------------------------------
 
@@ -272,16 +274,46 @@ class JobQueue:
             if not outcome.ok:
                 self.fail(conn, job, outcome.error, permanent=outcome.permanent)
 
+    def release(self, batch: Iterable[Job]) -> None:
+        """Hand back claimed jobs that were not started (a worker stopping): due again at once,
+        the claim's attempt not counted (only while the lease is still ours)."""
+        by_owner: dict[str, list[int]] = {}
+        for job in batch:
+            by_owner.setdefault(job.lease_owner, []).append(job.id)
+        if not by_owner:
+            return
+        now = self.clock.now()
+        with self.db.write() as conn:
+            for owner, ids in by_owner.items():
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id.in_(ids), jobs.c.lease_owner == owner)
+                    .values(
+                        status=JobStatus.QUEUED.value,
+                        attempts=jobs.c.attempts - 1,
+                        available_at=now,
+                        lease_owner=None,
+                        updated_at=now,
+                    )
+                )
+
     def run_once(self, limit: int) -> int:
-        """Drainer: claim up to ``limit`` jobs and run them, batched per type."""
+        """Drainer: claim up to ``limit`` jobs and run them, batched per type. Between batches
+        a stop request (``stopping``) ends it; the jobs not started are released."""
         claimed = self.claim(limit)
         by_type: dict[str, list[Job]] = {}
         for job in claimed:
             by_type.setdefault(job.type, []).append(job)
-        for type_name, group in by_type.items():
-            size = self.registry.batch_sizes.get(type_name, 1)
-            for start in range(0, len(group), size):
-                self.run_batch(group[start : start + size])
+        batches = [
+            group[start : start + self.registry.batch_sizes.get(type_name, 1)]
+            for type_name, group in by_type.items()
+            for start in range(0, len(group), self.registry.batch_sizes.get(type_name, 1))
+        ]
+        for n, batch in enumerate(batches):
+            if self.stopping():
+                self.release(job for rest in batches[n:] for job in rest)
+                break
+            self.run_batch(batch)
         return len(claimed)
 
     # --- inspection -----------------------------------------------------------------------

@@ -89,6 +89,11 @@ class OutgoingMail:
     recipients: tuple[str, ...]
     raw: bytes
     subject: str = ""
+    # Set by the outbox: when the mail was accepted, and whether an earlier attempt may have
+    # delivered it already (a worker died before recording it). The maildir names a mail's
+    # file after these, so a second delivery of the same mail finds the first.
+    accepted_at: float = 0.0
+    redelivery: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,11 @@
 Delivery claims due rows with a lease (status ``sending``), hands the batch to the backend over
 one connection, then records every outcome in one transaction. A row is marked ``sent`` only
 after the backend accepted it; a process that dies mid-send leaves ``sending`` rows whose lease
-runs out, and they are delivered again (at least once, same Message-ID). Temporary failures are
-retried with exponential backoff; permanent ones (5xx) and exhausted attempts become ``failed``
-with their reason.
+runs out, and they are delivered again (at least once, same Message-ID; the maildir recognises
+its first copy). A worker asked to stop hands back the rows it has not tried (``release``).
+Temporary failures are retried with exponential backoff; permanent ones (5xx) and exhausted
+attempts become ``failed`` with their reason, and ``requeue_failed`` (``wikipost mail retry``)
+queues them again once the cause is fixed.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from wikipost.clock import Clock
 from wikipost.db import Database
@@ -58,7 +62,15 @@ class OutboxRow:
     raw: bytes
 
     def mail(self) -> OutgoingMail:
-        return OutgoingMail(self.message_id, self.envelope_from, self.recipients, self.raw, self.subject)
+        return OutgoingMail(
+            self.message_id,
+            self.envelope_from,
+            self.recipients,
+            self.raw,
+            self.subject,
+            accepted_at=self.created,
+            redelivery=self.attempts > 1,
+        )
 
 
 def _row(r: Any) -> OutboxRow:
@@ -176,6 +188,31 @@ class Outbox:
                     values["next_attempt"] = now + self.retry_base * 2 ** (attempts - 1)
                 conn.execute(update(mail_outbox).where(mail_outbox.c.id == row.id).values(**values))
 
+    def release(self, rows: Sequence[OutboxRow]) -> None:
+        """Hand back claimed rows that were not tried (a worker stopping): due again at once,
+        the claim's attempt not counted."""
+        if not rows:
+            return
+        with self.db.write() as conn:
+            conn.execute(
+                update(mail_outbox)
+                .where(mail_outbox.c.id.in_([r.id for r in rows]), mail_outbox.c.status == "sending")
+                .values(status="queued", lease_until=None, attempts=mail_outbox.c.attempts - 1)
+            )
+
+    def requeue_failed(self, ids: Sequence[int] | None = None) -> int:
+        """Failed mail (all, or these ids) queued again with fresh attempts, e.g. after an SMTP
+        outage longer than the retries (``wikipost mail retry``); how many were queued."""
+        query = update(mail_outbox).where(mail_outbox.c.status == "failed")
+        if ids is not None:
+            query = query.where(mail_outbox.c.id.in_(list(ids)))
+        with self.db.write() as conn:
+            return int(
+                conn.execute(
+                    query.values(status="queued", attempts=0, next_attempt=self.clock.now(), lease_until=None)
+                ).rowcount
+            )
+
     # --- reading ----------------------------------------------------------------------------
 
     def get(self, ids: Sequence[int]) -> list[OutboxRow]:
@@ -203,25 +240,62 @@ class Outbox:
 
 
 class OutboxDrainer:
-    """The background drainer: claim a batch, send it through one connection, record."""
+    """The background drainer: claim a batch, send it through one connection, record.
+
+    Outcomes are recorded after every ``chunk`` mails, or after every mail once the backend is
+    slow (a chunk took over ``slow_seconds``): a crash then re-sends at most what was sent since
+    the last record, with the same Message-IDs (and the maildir finds its first copy). Between
+    chunks the drainer checks ``stopping`` and hands back the mails it has not tried; when the
+    backend is unreachable the rest of the batch gets the same outcome without being tried.
+    """
 
     name = "mail"
 
-    def __init__(self, outbox: Outbox, backend: MailBackend, *, chunk: int = 25) -> None:
+    def __init__(
+        self, outbox: Outbox, backend: MailBackend, *, chunk: int = 25, slow_seconds: float = 1.0
+    ) -> None:
         self.outbox = outbox
         self.backend = backend
-        # Outcomes are recorded after every ``chunk`` mails: a crash re-sends at most that many
-        # already-accepted mails (with their same Message-IDs), at one write per chunk.
         self.chunk = chunk
+        self.slow_seconds = slow_seconds
+        self.stopping: Callable[[], bool] = lambda: False  # BackgroundWorker binds its own
 
     def run_once(self, limit: int) -> int:
         rows = self.outbox.claim(limit)
-        for start in range(0, len(rows), self.chunk):
-            part = rows[start : start + self.chunk]
-            try:
-                results = self.backend.send_each([r.mail() for r in part])
-            except Exception as exc:  # a backend bug: retry later, keep the reason
-                log.exception("mail backend %s failed", self.backend.name)
-                results = [DeliveryError(f"{type(exc).__name__}: {exc}")] * len(part)
-            self.outbox.record(list(zip(part, results, strict=True)))
+        recordable_until = time.monotonic() + self.outbox.lease_seconds
+        start, size = 0, self.chunk
+        while start < len(rows):
+            if self.stopping():
+                self.outbox.release(rows[start:])
+                break
+            part = rows[start : start + size]
+            began = time.monotonic()
+            results = self._send(part)
+            if all(r is not None and r.unreachable for r in results):
+                part, results = rows[start:], [results[0]] * (len(rows) - start)
+            self._record(list(zip(part, results, strict=True)), recordable_until)
+            start += len(part)
+            size = 1 if time.monotonic() - began > self.slow_seconds else self.chunk
         return len(rows)
+
+    def _send(self, part: Sequence[OutboxRow]) -> list[DeliveryError | None]:
+        try:
+            return self.backend.send_each([r.mail() for r in part])
+        except Exception as exc:  # a backend bug: retry later, keep the reason
+            log.exception("mail backend %s failed", self.backend.name)
+            return [DeliveryError(f"{type(exc).__name__}: {exc}")] * len(part)
+
+    def _record(self, outcomes: Sequence[tuple[OutboxRow, DeliveryError | None]], until: float) -> None:
+        """Record, retrying while the store is away (a PostgreSQL restart, a locked SQLite) and
+        the rows are still leased to us: mail that was sent but not recorded goes out again."""
+        delay = 0.1
+        while True:
+            try:
+                self.outbox.record(outcomes)
+                return
+            except DBAPIError as err:
+                if time.monotonic() + delay >= until:
+                    raise
+                log.warning("could not record %d delivery outcome(s), retrying: %s", len(outcomes), err)
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)

@@ -15,12 +15,18 @@ from wikipost.mail.message import OutgoingMail
 
 
 class DeliveryError(Exception):
-    """A mail was not accepted. ``permanent`` (5xx): do not retry; else retry later."""
+    """A mail was not accepted. ``permanent`` (5xx): do not retry; else retry later.
 
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+    ``unreachable``: not this mail's fault — the backend could not be reached at all (no SMTP
+    connection, a maildir on a full or read-only filesystem), so every other mail would fail
+    the same way now; the outbox then stops trying the rest of its batch.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool = False, unreachable: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.unreachable = unreachable
 
 
 class MailBackend:

@@ -5,11 +5,18 @@ reader never sees a partial file. Durability is per batch rather than per file: 
 files are written, the filesystem is synced once (``syncfs``), they are renamed, and it is
 synced once more — only then does the outbox hear they were delivered. An fsync per file costs
 a journal commit per mail, which at a few hundred mails a second is most of the drain's time.
+
+Delivery is idempotent: a mail's file name follows from the mail (see ``file_name``), so a mail
+delivered again after a crash lands on its first copy. A full filesystem leaves no partial
+file behind and reports the maildir unreachable: the outbox retries later.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import errno
+import hashlib
 import mailbox
 import os
 import socket
@@ -41,6 +48,13 @@ def _filesystem_syncer() -> Callable[[int], None] | None:
 _SYNCFS = _filesystem_syncer()
 
 
+# The maildir itself is unusable (full, read-only, not a directory …): every mail would fail alike.
+_UNREACHABLE_ERRNOS = {
+    errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES,
+    errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EIO,
+}  # fmt: skip
+
+
 class MaildirBackend(MailBackend):
     name = "maildir"
 
@@ -62,33 +76,49 @@ class MaildirBackend(MailBackend):
         with self._lock:
             self._opened = False
 
-    def _unique_name(self) -> str:
-        """``<seconds>.M<microseconds>P<pid>Q<n>.<host>``, as Python's mailbox module names files."""
-        now = time.time()
+    def file_name(self, mail: OutgoingMail) -> str:
+        """``<accepted>.W<digest of the bytes>.<host>``: the same mail always gets the same name,
+        so delivering it again (a worker died before the outbox recorded it) finds the first copy
+        instead of adding a second. Readers that move it to ``cur/`` keep the name (+ ``:2,…``)."""
+        accepted = int(mail.accepted_at or time.time())
+        return f"{accepted}.W{hashlib.sha256(mail.raw).hexdigest()[:32]}.{self._host}"
+
+    def _tmp_name(self, name: str) -> str:
+        """Unique per attempt: two workers delivering the same mail never share a tmp file."""
         with self._lock:
             self._counter += 1
             n = self._counter
-        return f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}Q{n}.{self._host}"
+        return f"{name}.P{os.getpid()}Q{n}"
+
+    def _delivered_names(self, messages: Sequence[OutgoingMail]) -> set[str]:
+        """Names already in ``new/`` or ``cur/``, looked up only when a mail may be a redelivery."""
+        if not any(m.redelivery for m in messages):
+            return set()
+        found: set[str] = set()
+        for sub in ("new", "cur"):
+            with contextlib.suppress(OSError):
+                found.update(entry.split(":", 1)[0] for entry in os.listdir(self.path / sub))
+        return found
 
     def send_each(self, messages: Sequence[OutgoingMail]) -> list[DeliveryError | None]:
         self.open()
         out: list[DeliveryError | None] = []
         written: list[tuple[int, str, str]] = []  # (index in out, tmp path, new path)
+        delivered = self._delivered_names(messages)
         for mail in messages:
-            name = self._unique_name()
-            tmp = str(self.path / "tmp" / name)
+            name = self.file_name(mail)
+            if name in delivered:  # an earlier attempt got it there
+                out.append(None)
+                continue
+            tmp = str(self.path / "tmp" / self._tmp_name(name))
             try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                try:
-                    view = memoryview(mail.raw)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                    if _SYNCFS is None:
-                        os.fsync(fd)
-                finally:
-                    os.close(fd)
+                self._write(tmp, mail.raw)
             except OSError as err:
-                out.append(DeliveryError(f"Maildir {self.path}: {err}"))
+                failure = self._error(err)
+                out.append(failure)
+                if failure.unreachable:
+                    out.extend(failure for _ in range(len(messages) - len(out)))
+                    break
                 continue
             written.append((len(out), tmp, str(self.path / "new" / name)))
             out.append(None)
@@ -97,13 +127,34 @@ class MaildirBackend(MailBackend):
         try:
             self._sync()
             for _index, tmp, new in written:
-                os.rename(tmp, new)
+                os.rename(tmp, new)  # the same mail twice at once: one file, the same bytes
             self._sync()
         except OSError as err:
-            # Not known to be durable: delivered again later (same Message-ID), not lost.
-            for index, _tmp, _new in written:
-                out[index] = DeliveryError(f"Maildir {self.path}: {err}")
+            # Not known to be durable: delivered again later (same name, so not twice).
+            for index, tmp, _new in written:
+                out[index] = self._error(err)
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
         return out
+
+    def _write(self, tmp: str, raw: bytes) -> None:
+        """Write ``raw`` to a new file; a partial file (disk full) is removed again."""
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            view = memoryview(raw)
+            while view:
+                view = view[os.write(fd, view) :]
+            if _SYNCFS is None:
+                os.fsync(fd)
+        except OSError:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        os.close(fd)
+
+    def _error(self, err: OSError) -> DeliveryError:
+        return DeliveryError(f"Maildir {self.path}: {err}", unreachable=err.errno in _UNREACHABLE_ERRNOS)
 
     def _sync(self) -> None:
         fd = os.open(self.path / "new", os.O_RDONLY)

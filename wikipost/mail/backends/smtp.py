@@ -6,7 +6,10 @@ aiosmtplib is asynchronous; the backend owns a private event loop and is called 
 threads, one call at a time (a lock), so callers stay synchronous.
 
 Outcomes: 2xx accepted; 4xx, timeouts and connection errors are temporary (retry later);
-5xx is permanent. Reasons are worded like PEAR Mail's, which 1.39's ``Failure`` results show.
+5xx is permanent. When no connection can be made, or the server stops answering within the
+timeout, the rest of the call's mails get the same outcome without trying (each try would wait
+out the timeout again). Reasons are
+worded like PEAR Mail's, which 1.39's ``Failure`` results show.
 """
 
 from __future__ import annotations
@@ -77,10 +80,11 @@ class SmtpBackend(MailBackend):
             raise DeliveryError(
                 f"authentication failure [SMTP: {err.message} (code: {err.code}, response: {err.message})]",
                 permanent=False,
+                unreachable=True,
             ) from err
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as err:
             await _quietly_close(client)
-            raise DeliveryError(self._connect_reason(err)) from err
+            raise DeliveryError(self._connect_reason(err), unreachable=True) from err
         self.connections_opened += 1
         self._client = client
         return client
@@ -123,7 +127,12 @@ class SmtpBackend(MailBackend):
     async def _send_all(self, messages: Sequence[OutgoingMail]) -> list[DeliveryError | None]:
         out: list[DeliveryError | None] = []
         for mail in messages:
-            out.append(await self._send_one(mail))
+            outcome = await self._send_one(mail)
+            out.append(outcome)
+            if outcome is not None and outcome.unreachable:
+                # No connection: the others would wait out the same connect timeout each.
+                out.extend(outcome for _ in range(len(messages) - len(out)))
+                break
         return out
 
     async def _send_one(self, mail: OutgoingMail, retry_stale: bool = True) -> DeliveryError | None:
@@ -153,7 +162,9 @@ class SmtpBackend(MailBackend):
             self._client = None
             if reused and retry_stale:  # the server dropped our idle pooled connection
                 return await self._send_one(mail, retry_stale=False)
-            return DeliveryError(f"Failed to send data [SMTP: {err}]")
+            # A server that does not answer in time would keep every other mail waiting as long.
+            timed_out = isinstance(err, TimeoutError | aiosmtplib.SMTPTimeoutError)
+            return DeliveryError(f"Failed to send data [SMTP: {err}]", unreachable=timed_out)
 
     def send_each(self, messages: Sequence[OutgoingMail]) -> list[DeliveryError | None]:
         if not messages:
