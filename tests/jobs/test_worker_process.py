@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from tests.emailuser.test_live import BOT_PASSWORD, prepare, wait_until
+from tests.faults.support import children
 from tests.live import LiveServer, bot_login, post_emailuser
 from wikipost.wakeup import WakeListener, WakeSender, wake_address
 
@@ -40,23 +41,9 @@ def test_waking_nobody_is_harmless(tmp_path: Path) -> None:
 
 
 def _worker_pids(server: LiveServer) -> list[int]:
-    """Children of serve running ``jobs work``, read from /proc (``ps`` cuts lines at 80 columns
-    without a terminal, so a long checkout path hid the words)."""
+    """Children of serve running ``jobs work`` (read from /proc: ``ps`` cuts long lines)."""
     assert server.proc is not None
-    parent = str(server.proc.pid)
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue  # the process left while we looked
-        # /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ")".
-        if stat.rpartition(")")[2].split()[1] == parent and b"jobs" in argv and b"work" in argv:
-            pids.append(int(entry.name))
-    return pids
+    return children(server.proc.pid, b"jobs", b"work")
 
 
 def _send(server: LiveServer, session: requests.Session, csrf: str, subject: str) -> None:
