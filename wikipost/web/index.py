@@ -62,13 +62,13 @@ class WebIndex:
             if length.isdigit() and int(length) > limit:
                 too_large = True
             elif ctype == FORM_TYPES[0]:
-                body = b""
+                body = bytearray()  # grows in place: no copy of the whole body per chunk
                 async for chunk in request.stream():
                     body += chunk
                     if len(body) > limit:
                         too_large = True
                         break
-                form = {} if too_large else clean_pairs(parse_urlencoded(body))
+                form = {} if too_large else clean_pairs(parse_urlencoded(bytes(body)))
             elif ctype == FORM_TYPES[1]:
                 try:
                     data = await request.form(max_fields=1000, max_part_size=limit)
