@@ -11,7 +11,7 @@ DATA_DIR ?= ./var
 CONFIG ?= $(WIKIPOST_CONFIG)
 RUN_CONFIG := $(if $(CONFIG),$(CONFIG),$(DATA_DIR)/make-run.toml)
 
-.PHONY: venv run test lint conformance bench fuzz clean
+.PHONY: venv run cluster test lint conformance bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,23 @@ endif
 	$(BIN)/wikipost --data-dir $(DATA_DIR) --config $(RUN_CONFIG) init --demo-admin
 	$(BIN)/wikipost --data-dir $(DATA_DIR) --config $(RUN_CONFIG) serve --host $(HOST) --port $(PORT)
 
+# A cluster on 127.0.0.1 from Debian's packages: PostgreSQL, Redis, HAProxy on PORT, two
+# `wikipost serve` nodes and two `wikipost worker` processes; Ctrl-C stops everything.
+cluster: venv
+	$(BIN)/python -m wikipost.devcluster --port $(PORT)
+
+# After the suite, the API tests again against a cluster (WIKIPOST_TEST_TARGET=cluster: two nodes
+# behind HAProxy, two workers, PostgreSQL, Redis). `CLUSTER_TESTS=` leaves that pass out.
+CLUSTER_TESTS ?= tests/api tests/clients tests/conformance
+CLUSTER_PYTEST_ARGS ?= --durations=10
+
 test: venv
 	$(BIN)/ruff check wikipost tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
+ifneq ($(strip $(CLUSTER_TESTS)),)
+	WIKIPOST_TEST_TARGET=cluster $(BIN)/pytest $(CLUSTER_TESTS) $(CLUSTER_PYTEST_ARGS)
+endif
 
 lint: venv
 	$(BIN)/ruff check wikipost tests bench

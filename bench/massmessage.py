@@ -15,6 +15,7 @@ machine is; SQLite's fsyncs are the difference).
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -36,6 +37,8 @@ def _wiki(data_dir: Path):  # type: ignore[no-untyped-def]
     settings = Settings(data_dir=data_dir).replace(
         site={"name": "BenchWiki", "server": "http://127.0.0.1:8081", "wiki_id": "benchwiki"},
         mail={"backend": "memory"},
+        # bench/deliveries.py runs the same phases on a PostgreSQL store
+        database={"url": os.environ.get("BENCH_DATABASE_URL", "")},
     )
     wiki = build_wiki(settings)
     upgrade(wiki.db)

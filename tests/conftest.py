@@ -5,14 +5,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from tests.live import LiveServer, start_live_server
+from tests.cluster.target import CLUSTER_SKIPS, ClusterBacking, ClusterServer, start_cluster_server
+from tests.live import LiveServer, cluster_target, start_live_server
 from tests.servers import PostgresServer, PostgresStores, RedisServer, ServerUnavailable
-from tests.support import make_settings, sqlite_store
+from tests.support import CONFORMANCE_SITE, make_settings, sqlite_store
 from wikipost.app import build_app
 from wikipost.clock import Clock
+from wikipost.devcluster.procs import ensure_binary
 from wikipost.settings import Settings
 from wikipost.wiki import Wiki, build_wiki
 
@@ -149,27 +152,79 @@ def settings(wiki: Wiki) -> Settings:
 
 
 @pytest.fixture
-def client(wiki: Wiki) -> Iterator[TestClient]:
+def client(request: pytest.FixtureRequest) -> Iterator[TestClient | httpx.Client]:
+    """The app in-process on a fresh ``wiki``; under ``WIKIPOST_TEST_TARGET=cluster`` an HTTP
+    client through the session's cluster (HAProxy, two nodes) instead, unless the test also
+    uses the in-process wiki (then the two must be the same store)."""
+    in_process = {"wiki", "settings", "make_wiki", "any_wiki"} & set(request.fixturenames)
+    if cluster_target() and not in_process:
+        cluster: ClusterServer = request.getfixturevalue("api_cluster")
+        with httpx.Client(base_url=cluster.base_url, follow_redirects=True, timeout=60) as http:
+            yield http
+        return
+    wiki: Wiki = request.getfixturevalue("wiki")
     with TestClient(build_app(wiki), base_url="http://127.0.0.1:8081") as test_client:
         yield test_client
 
 
-# --- a real `wikipost serve` process (tests/live.py) ---------------------------------------------
+# --- a real `wikipost serve` process (tests/live.py), or a cluster (tests/cluster/target.py) -----
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``WIKIPOST_TEST_TARGET=cluster``: skip what cannot hold for a cluster, saying why."""
+    if not cluster_target():
+        return
+    for item in items:
+        reason = CLUSTER_SKIPS.get(item.nodeid.split("[")[0])
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"cluster target: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def cluster_backing(postgres_stores: PostgresStores, redis_server: RedisServer) -> ClusterBacking:
+    """The session's PostgreSQL and Redis, as the clusters use them (and HAProxy installed)."""
+    try:
+        ensure_binary("haproxy", "haproxy")
+    except ServerUnavailable as err:
+        unavailable(f"NO HAPROXY: {err}")
+    return ClusterBacking(postgres_stores, redis_server)
+
+
+@pytest.fixture(scope="session")
+def api_cluster(cluster_backing: ClusterBacking, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One cluster for the session's ``client`` requests under ``WIKIPOST_TEST_TARGET=cluster``:
+    the in-process client's wiki (the conformance site, canonical URL and all)."""
+    config = {"site": dict(CONFORMANCE_SITE), "mail": {"backend": "maildir"}}
+    server = start_cluster_server(tmp_path_factory.mktemp("api-cluster"), config, backing=cluster_backing)
+    yield server
+    server.close()
 
 
 @pytest.fixture
-def live_server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    """``factory(config: dict = {}, **kw) -> LiveServer`` (started); all stopped after the test."""
-    started: list[LiveServer] = []
+def live_server_factory(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., LiveServer]]:
+    """``factory(config: dict = {}, **kw) -> LiveServer`` (started); all stopped after the test.
+
+    Under ``WIKIPOST_TEST_TARGET=cluster`` each is a cluster with the same interface
+    (tests/cluster/target.py): two nodes and two workers behind HAProxy on a fresh database."""
+    started: list[Any] = []
+    backing: ClusterBacking | None = request.getfixturevalue("cluster_backing") if cluster_target() else None
 
     def factory(config: dict[str, Any] | None = None, **kwargs: Any) -> LiveServer:
-        server = start_live_server(tmp_path, config or {}, **kwargs)
+        if backing is not None:
+            server: Any = start_cluster_server(tmp_path, config or {}, backing=backing, **kwargs)
+        else:
+            server = start_live_server(tmp_path, config or {}, **kwargs)
         started.append(server)
         return server
 
     yield factory
     for server in started:
-        server.stop()
+        if isinstance(server, ClusterServer):
+            server.close()
+        else:
+            server.stop()
 
 
 @pytest.fixture

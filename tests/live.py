@@ -15,7 +15,6 @@ wiki (tests/support.py CONFORMANCE_SITE) with ``server`` set to this process's r
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -30,10 +29,33 @@ import requests
 
 from tests.servers import die_with_parent, free_port
 from tests.support import CONFORMANCE_SITE
+from wikipost.devcluster.tomlwrite import to_toml, toml_value
 from wikipost.settings import Settings, load_settings
 from wikipost.wiki import Wiki, build_wiki
 
 START_TIMEOUT = 60.0
+# WIKIPOST_TEST_TARGET=cluster: the live-server fixtures and the conformance replay start a
+# cluster (two nodes and two workers behind HAProxy, tests/cluster/target.py) instead.
+TARGET_ENV = "WIKIPOST_TEST_TARGET"
+
+__all__ = [
+    "START_TIMEOUT",
+    "TARGET_ENV",
+    "LiveServer",
+    "LiveServerError",
+    "bot_login",
+    "cluster_target",
+    "post_emailuser",
+    "start_live_server",
+    "to_toml",
+    "toml_value",
+    "wikipost_command",
+]
+
+
+def cluster_target() -> bool:
+    """Whether the live tests run against a cluster (``WIKIPOST_TEST_TARGET=cluster``)."""
+    return os.environ.get(TARGET_ENV, "").strip().lower() == "cluster"
 
 
 class LiveServerError(RuntimeError):
@@ -48,42 +70,29 @@ def wikipost_command() -> list[str]:
     return [sys.executable, "-m", "wikipost"]
 
 
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, Path):
-        return json.dumps(str(value))
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+class StoreAccess:
+    """The wiki behind a server, from the outside: its settings and a Wiki on its store."""
+
+    config_path: Path
+    data_dir: Path
+
+    def settings(self) -> Settings:
+        return load_settings(self.config_path, self.data_dir, environ={})
+
+    @contextmanager
+    def open_wiki(self) -> Iterator[Wiki]:
+        """A Wiki on the same store (for assertions on stored state), closed afterwards."""
+        wiki = build_wiki(self.settings())
+        try:
+            yield wiki
+        finally:
+            wiki.close()
+
+    def session(self) -> requests.Session:
+        return requests.Session()
 
 
-def to_toml(config: Mapping[str, Mapping[str, Any]]) -> str:
-    """Settings sections (tables of scalars, lists and sub-tables) as TOML text."""
-    lines: list[str] = []
-
-    def table(path: str, values: Mapping[str, Any]) -> None:
-        lines.append(f"[{path}]")
-        subtables = []
-        for key, value in values.items():
-            if isinstance(value, Mapping):
-                subtables.append((key, value))
-            else:
-                lines.append(f"{json.dumps(key)} = {toml_value(value)}")
-        lines.append("")
-        for key, value in subtables:
-            table(f"{path}.{json.dumps(key)}", value)
-
-    for section, values in config.items():
-        table(section, values)
-    return "\n".join(lines)
-
-
-class LiveServer:
+class LiveServer(StoreAccess):
     """One ``wikipost serve`` process; start/stop/kill/restart keep the data dir and port."""
 
     def __init__(
@@ -247,21 +256,6 @@ class LiveServer:
                 f"wikipost {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
             )
         return result
-
-    def settings(self) -> Settings:
-        return load_settings(self.config_path, self.data_dir, environ={})
-
-    @contextmanager
-    def open_wiki(self) -> Iterator[Wiki]:
-        """A Wiki on the same store (for assertions on stored state), closed afterwards."""
-        wiki = build_wiki(self.settings())
-        try:
-            yield wiki
-        finally:
-            wiki.close()
-
-    def session(self) -> requests.Session:
-        return requests.Session()
 
     def __enter__(self) -> LiveServer:
         return self

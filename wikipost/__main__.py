@@ -1,3 +1,3 @@
 from wikipost.cli.main import app
 
-app()
+app(prog_name="wikipost")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TextIO
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +22,8 @@ from wikipost.api.multipart import parse_multipart
 from wikipost.api.openapi import openapi_route
 from wikipost.api.registry import Registry, build_registry
 from wikipost.api.request import ApiRequest, decode_bytes, merge_params, parse_urlencoded
+from wikipost.ops.health import attach_heartbeat
+from wikipost.ops.http import RequestObserver, build_ops
 from wikipost.wiki import Wiki
 
 PARSEABLE_BODIES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -130,30 +135,54 @@ class ApiEndpoint:
     on to the Starlette app. Fast modules run inline on the event loop (and may share the
     loop's group commit, wikipost/db/commitgroup.py); modules that declare ``blocking`` run in
     a worker thread.
+
+    The ``observer`` (wikipost/ops) gives every HTTP request, this path's and the others', its
+    request id, access line and count.
     """
 
-    def __init__(self, api: ApiMain, path: str, max_body: int, fallback: Starlette) -> None:
+    def __init__(
+        self,
+        api: ApiMain,
+        path: str,
+        max_body: int,
+        fallback: Starlette,
+        observer: RequestObserver | None = None,
+    ) -> None:
         self.api = api
         self.path = path
         self.max_body = max_body
         self.fallback = fallback
         self.state = fallback.state
+        self.observer = observer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path:
-            await self.fallback(scope, receive, send)
+            if self.observer is not None and scope["type"] == "http":
+                await self.observer.around(scope, receive, send, self.fallback)
+            else:
+                await self.fallback(scope, receive, send)
             return
+        started = time.perf_counter()
         parsed = await read_api_request(scope, receive, self.max_body)
         cookies = _cookies(parsed.headers)
         if self.api.is_blocking(parsed):
             result = await run_in_threadpool(self.api.handle, parsed, cookies)
         else:
             result = await self.api.handle_async(parsed, cookies)
+        if self.observer is not None:
+            self.observer.api(scope, parsed, result, started)
         await send_response(send, result)
 
 
-def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool = False) -> ApiEndpoint:
-    """The ASGI app. ``run_worker`` starts the in-process background worker (``serve`` does)."""
+def build_app(
+    wiki: Wiki,
+    registry: Registry | None = None,
+    *,
+    run_worker: bool = False,
+    log_handler: logging.StreamHandler[TextIO] | None = None,
+) -> ApiEndpoint:
+    """The ASGI app. ``run_worker`` starts the in-process background worker (``serve`` does);
+    ``log_handler`` is where access lines go (wikipost/ops/logs.py; ``serve`` gives its own)."""
     registry = registry or build_registry()
     api = ApiMain(wiki, registry)
     max_body = wiki.settings.site.max_body_bytes
@@ -168,9 +197,11 @@ def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool 
         )
 
     script = wiki.settings.site.script_path
+    ops = build_ops(wiki, registry.names("action"), log_handler)
     # Every method reaches ApiMain (ApiEndpoint): OPTIONS is CORS only, others than
     # GET/HEAD/POST get MediaWiki's invalidmethod error (HTTP 405) in the API's own envelope.
     routes: list[BaseRoute] = [Route(f"{script}/api.php/{{rest:path}}", AnyMethod(moved), methods=None)]
+    routes += ops.routes  # /healthz, /readyz, /metrics at the server's root
     from wikipost.web import index_routes
 
     routes += index_routes(wiki)
@@ -180,6 +211,7 @@ def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool 
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if run_worker:
             wiki.db.defer_checkpoints()
+            attach_heartbeat(wiki.background(), wiki)
             wiki.background().start()
         try:
             yield
@@ -190,4 +222,4 @@ def build_app(wiki: Wiki, registry: Registry | None = None, *, run_worker: bool 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.wiki = wiki
     app.state.api = api
-    return ApiEndpoint(api, f"{script}/api.php", max_body, app)
+    return ApiEndpoint(api, f"{script}/api.php", max_body, app, ops.observer)

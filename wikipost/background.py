@@ -52,6 +52,18 @@ class Interruptible(Protocol):
     stopping: Callable[[], bool]
 
 
+class Heartbeat(Protocol):
+    """Says that a worker is alive (wikipost/ops/health.py): ``beat`` is called before every
+    pass of :meth:`BackgroundWorker.run_forever` and writes at most every ``every`` seconds,
+    ``stop`` when the loop ends."""
+
+    every: float
+
+    def beat(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 class BackgroundWorker:
     """Runs the drainers pass after pass (``run_forever``) until :meth:`request_stop`.
 
@@ -82,6 +94,8 @@ class BackgroundWorker:
         # datagram socket the servers wake (wikipost/wakeup.py).
         self._sources: list[WakeSource] = [self._pipe]
         self._thread: threading.Thread | None = None
+        # Set by whoever runs the loop for good (serve's worker), not for ``drain``.
+        self.heartbeat: Heartbeat | None = None
         for drainer in drainers:
             if hasattr(drainer, "stopping"):
                 cast(Interruptible, drainer).stopping = self.stop_requested
@@ -149,15 +163,42 @@ class BackgroundWorker:
         """Pass after pass until stopped: at once while there is a backlog, ``coalesce_seconds``
         apart while work trickles in (so it is handled in batches), and when idle on a wake-up
         or the next poll."""
-        while not self._stopping:
-            if stop_when is not None and stop_when():
-                return
-            done = self.run_pass()
-            if done >= self.batch or self._stopping:
-                continue  # a backlog: keep going (a stop request: leave)
-            if done or wait_for_any(self._sources, self.poll_seconds):
-                # Let new work (and a job's follow-ups) gather into the next pass's batch.
-                self._pause(self.coalesce_seconds)
+        try:
+            while not self._stopping:
+                if stop_when is not None and stop_when():
+                    return
+                self._beat()
+                done = self.run_pass()
+                if done >= self.batch or self._stopping:
+                    continue  # a backlog: keep going (a stop request: leave)
+                if done or self._wait_idle(self.poll_seconds):
+                    # Let new work (and a job's follow-ups) gather into the next pass's batch.
+                    self._pause(self.coalesce_seconds)
+        finally:
+            if self.heartbeat is not None:
+                self.heartbeat.stop()
+
+    def _beat(self) -> None:
+        if self.heartbeat is None:
+            return
+        try:
+            self.heartbeat.beat()
+        except Exception:  # the heartbeat must never stop the work
+            log.exception("background worker heartbeat failed")
+
+    def _wait_idle(self, timeout: float) -> bool:
+        """Wait for a wake-up (True) or ``timeout`` (False); a long wait is cut into pieces
+        between which the heartbeat is recorded, so an idle worker still says it is alive."""
+        if self.heartbeat is None:
+            return wait_for_any(self._sources, timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or self._stopping:
+                return False
+            if wait_for_any(self._sources, min(left, self.heartbeat.every)):
+                return True
+            self._beat()
 
     def _pause(self, seconds: float) -> None:
         """Sleep ``seconds``; wake-ups meanwhile are consumed, a stop request ends it."""

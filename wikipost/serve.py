@@ -6,6 +6,7 @@ import ctypes
 import os
 
 from wikipost.app import ApiEndpoint, build_app
+from wikipost.ops.logs import configure_logging
 from wikipost.settings import load_settings
 from wikipost.wakeup import WakeSender, wake_address
 from wikipost.wiki import build_wiki
@@ -36,10 +37,11 @@ def unmap_large_blocks(threshold: int = LARGE_BLOCK_BYTES) -> None:
 def create_app() -> ApiEndpoint:
     unmap_large_blocks()
     settings = load_settings()
+    log_handler = configure_logging(settings.logging)
     wiki = build_wiki(settings)
     if os.environ.get("WIKIPOST_WORKER_PROCESS") == "1":
         # serve started the worker process: it delivers, runs jobs and checkpoints the WAL.
         wiki.db.defer_checkpoints()
         wiki.remote_wake = WakeSender(wake_address(settings.data_dir)).wake
-        return build_app(wiki, run_worker=False)
-    return build_app(wiki, run_worker=True)
+        return build_app(wiki, run_worker=False, log_handler=log_handler)
+    return build_app(wiki, run_worker=True, log_handler=log_handler)

@@ -100,6 +100,23 @@ class MailSettings:
     max_attempts: int = setting(8, "Delivery attempts before a mail is marked failed.")
     retry_base_seconds: float = setting(5.0, "First retry delay; doubles on each attempt.")
     dedupe_seconds: int = setting(600, "Window in which an identical emailuser request sends nothing new.")
+    dkim_selector: str = setting(
+        "", "DKIM selector (the DNS name <selector>._domainkey.<domain>); empty: mail is not signed."
+    )
+    dkim_domain: str = setting("", "DKIM signing domain (d=); empty: the domain of [site] password_sender.")
+    dkim_private_key_file: str = setting("", "PEM file of the DKIM RSA private key (with dkim_selector).")
+
+    def __post_init__(self) -> None:
+        """A DKIM configuration that cannot sign is refused when the settings load, naming the
+        key file (wikipost/mail/dkimsign.py), rather than failing every mail later."""
+        if not (self.dkim_selector or self.dkim_domain or self.dkim_private_key_file):
+            return
+        from wikipost.mail.dkimsign import check_dkim_settings
+
+        try:
+            check_dkim_settings(self.dkim_selector, self.dkim_domain, self.dkim_private_key_file)
+        except ValueError as err:
+            raise SettingsError(f"[mail] {err}") from err
 
 
 DEFAULT_RATELIMITS: dict[str, dict[str, list[int]]] = {
@@ -302,9 +319,66 @@ class JobSettings:
     runner: str = setting(
         "process",
         'Where `serve` runs background work (mail, jobs): "process" (one worker process beside '
-        'the server, on its own core) or "thread" (a thread in each server process).',
+        'the server, on its own core), "thread" (a thread in each server process) or "none" (no '
+        "background work in serve: `wikipost worker` processes do it, as on the nodes of a cluster).",
     )
     batch: int = setting(200, "Jobs a worker claims at once.")
+    backend: str = setting(
+        "auto",
+        'The job queue: "table" (our in-store queue, the embedded default), "procrastinate" '
+        "(PostgreSQL only: procrastinate workers woken by LISTEN/NOTIFY, any number on any "
+        'machine) or "auto" (procrastinate on PostgreSQL, the table on SQLite).',
+    )
+    retry_base_seconds: float = setting(5.0, "A failed job's first retry waits this long; doubles each time.")
+    concurrency: int = setting(4, "procrastinate: jobs one `wikipost worker` runs at once.")
+    chunk: int = setting(100, "procrastinate: mass-message deliveries carried by one job.")
+    heartbeat_seconds: float = setting(2.0, "procrastinate: how often a worker says it is alive.")
+    stalled_seconds: float = setting(
+        15.0, "procrastinate: a worker silent this long is dead; its running jobs are retried."
+    )
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    nodes: int = setting(
+        1,
+        "How many `wikipost serve` nodes share this store (a node cannot tell otherwise). Above 1, "
+        "state held in one process or on one machine is refused: memory:// rate-limit counters "
+        "and an SQLite store (wikipost/cluster_rules.py).",
+    )
+    trusted_proxies: list[str] = setting(
+        [],
+        "Addresses of the load balancers in front (e.g. HAProxy with `option forwardfor`) whose "
+        "X-Forwarded-For names the client: rate limits, throttles and blocks by IP then see the "
+        "client, not the balancer. Empty: the peer address is the client.",
+    )
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    max_worker_lag_seconds: float = setting(
+        30.0,
+        "/readyz answers 503 when no background worker has written a heartbeat for this long, or "
+        "when a due job or mail has waited this long unclaimed.",
+    )
+    metrics: bool = setting(True, "Serve /metrics (Prometheus) and count requests for it.")
+
+    def __post_init__(self) -> None:
+        if not self.max_worker_lag_seconds > 0:
+            raise SettingsError("[health] max_worker_lag_seconds must be above 0")
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    format: str = setting("text", 'Log lines as "text" or as "json" (one object per line).')
+    level: str = setting("info", "Lowest level written: debug, info, warning or error.")
+    access: bool = setting(True, "One access line per request (method, module, code, time, request id).")
+
+    def __post_init__(self) -> None:
+        if self.format not in ("text", "json"):
+            raise SettingsError('[logging] format must be "text" or "json"')
+        if self.level.lower() not in ("debug", "info", "warning", "error"):
+            raise SettingsError("[logging] level must be debug, info, warning or error")
 
 
 SECTIONS: dict[str, type] = {
@@ -315,6 +389,9 @@ SECTIONS: dict[str, type] = {
     "users": UserSettings,
     "massmessage": MassMessageSettings,
     "jobs": JobSettings,
+    "health": HealthSettings,
+    "logging": LoggingSettings,
+    "cluster": ClusterSettings,
 }
 
 
@@ -329,6 +406,9 @@ class Settings:
     users: UserSettings = field(default_factory=UserSettings)
     massmessage: MassMessageSettings = field(default_factory=MassMessageSettings)
     jobs: JobSettings = field(default_factory=JobSettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
 
     @property
     def database_url(self) -> str:
@@ -368,29 +448,62 @@ def _check_type(section: str, key: str, value: Any, expected: Any) -> Any:
     return value
 
 
-def _build_section(name: str, values: Mapping[str, Any], base: Any = None) -> Any:
-    cls = SECTIONS[name]
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+def _build_section(
+    name: str, values: Mapping[str, Any], base: Any = None, problems: list[str] | None = None
+) -> Any:
+    """One section from its TOML table; every bad key is found, not only the first.
+
+    Without ``problems`` they are raised together as one :class:`SettingsError`. With it (what
+    ``wikipost check`` uses) they are appended there and each bad key keeps its default (or
+    ``base``'s value), so the rest of the configuration can still be checked.
+    """
+    found: list[str] = []
     if name == "ratelimits":
-        # $wgRateLimits shape: action tables beside the scalar "storage" key.
-        storage = values.get("storage", base.storage if base else "memory://")
-        limits = _copy(base.limits) if base else _copy(DEFAULT_RATELIMITS)
-        for action, groups in values.items():
-            if action == "storage":
+        section: Any = _build_ratelimits(values, base, found)
+    else:
+        cls = SECTIONS[name]
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in fields:
+                found.append(f"unknown setting [{name}] {key}")
                 continue
+            try:
+                kwargs[key] = _check_type(name, key, value, fields[key].type)
+            except SettingsError as err:
+                found.append(str(err))
+        try:
+            section = dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
+        except SettingsError as err:  # a check across keys (a section's __post_init__)
+            found.append(str(err))
+            section = base if base is not None else cls()
+    if found and problems is None:
+        raise SettingsError("; ".join(found))
+    if problems is not None:
+        problems.extend(found)
+    return section
+
+
+def _build_ratelimits(values: Mapping[str, Any], base: Any, found: list[str]) -> RateLimitSettings:
+    """$wgRateLimits shape: action tables beside the scalar "storage" key."""
+    storage = values.get("storage", base.storage if base else "memory://")
+    limits = _copy(base.limits) if base else _copy(DEFAULT_RATELIMITS)
+    for action, groups in values.items():
+        if action == "storage":
+            continue
+        try:
             if action == "limits" and isinstance(groups, dict):
                 limits.update(_check_limits(groups))
-                continue
-            limits.update(_check_limits({action: groups}))
-        return RateLimitSettings(storage=_check_type(name, "storage", storage, "str"), limits=limits)
-    kwargs: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in fields:
-            raise SettingsError(f"unknown setting [{name}] {key}")
-        kwargs[key] = _check_type(name, key, value, fields[key].type)
-    if base is not None:
-        return dataclasses.replace(base, **kwargs)
-    return cls(**kwargs)
+            else:
+                limits.update(_check_limits({action: groups}))
+        except SettingsError as err:
+            found.append(str(err))
+    try:
+        storage = _check_type("ratelimits", "storage", storage, "str")
+    except SettingsError as err:
+        found.append(str(err))
+        storage = base.storage if base else "memory://"
+    return RateLimitSettings(storage=storage, limits=limits)
 
 
 def _check_limits(table: Mapping[str, Any]) -> dict[str, dict[str, list[int]]]:
@@ -415,38 +528,84 @@ def load_settings(
     data_dir: Path | str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Build :class:`Settings` from defaults, the TOML file and the environment."""
+    """Build :class:`Settings` from defaults, the TOML file and the environment.
+
+    Raises one :class:`SettingsError` naming every problem found (see :func:`collect_settings`).
+    """
+    settings, problems = collect_settings(config, data_dir, environ)
+    if problems:
+        raise SettingsError("; ".join(problems))
+    return settings
+
+
+def collect_settings(
+    config: Path | str | None = None,
+    data_dir: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Settings, list[str]]:
+    """:func:`load_settings` that does not stop at a problem: the settings with every bad key
+    left at its default, and the list of all problems, each naming its key (``wikipost check``)."""
     env = os.environ if environ is None else environ
     config = config or env.get("WIKIPOST_CONFIG") or None
     raw: dict[str, Any] = {}
+    problems: list[str] = []
     if config:
         path = Path(config)
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as err:
-            raise SettingsError(f"configuration file not found: {path}") from err
+        except FileNotFoundError:
+            problems.append(f"configuration file not found: {path}")
+        except (OSError, UnicodeDecodeError) as err:
+            problems.append(f"configuration file {path} cannot be read: {err}")
         except tomllib.TOMLDecodeError as err:
-            raise SettingsError(f"{path}: {err}") from err
+            problems.append(f"{path} is not valid TOML: {err}")
     kwargs: dict[str, Any] = {}
     for name, values in raw.items():
         if name == "permissions":
             if not isinstance(values, dict) or not all(isinstance(v, list) for v in values.values()):
-                raise SettingsError("[permissions] must map group names to lists of rights")
+                problems.append("[permissions] must map group names to lists of rights")
+                continue
             perms = _copy(DEFAULT_PERMISSIONS)
             perms.update({g: [str(r) for r in rights] for g, rights in values.items()})
             kwargs["permissions"] = perms
         elif name in SECTIONS:
             if not isinstance(values, dict):
-                raise SettingsError(f"[{name}] must be a table")
-            kwargs[name] = _build_section(name, values)
+                problems.append(f"[{name}] must be a table")
+                continue
+            kwargs[name] = _build_section(name, values, problems=problems)
         else:
-            raise SettingsError(f"unknown settings section [{name}]")
+            problems.append(f"unknown settings section [{name}]")
     db_url = env.get("WIKIPOST_DATABASE_URL")
     if db_url:
         kwargs["database"] = DatabaseSettings(url=db_url)
+    database = kwargs.get("database")
+    if database is not None and database.url:
+        where = "WIKIPOST_DATABASE_URL" if db_url else "[database] url"
+        problem = _database_url_problem(database.url, where)
+        if problem:
+            problems.append(problem)
+            kwargs["database"] = DatabaseSettings()
     directory = data_dir or env.get("WIKIPOST_DATA_DIR") or "var"
     kwargs = _with_stored_secret_key(kwargs, Path(directory))
-    return Settings(data_dir=Path(directory), **kwargs)
+    return Settings(data_dir=Path(directory), **kwargs), problems
+
+
+def _database_url_problem(url: str, where: str) -> str | None:
+    """Why SQLAlchemy cannot use ``url`` (never quoting it: it may hold a password), or None."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"{where} is not a database URL (dialect+driver://user:password@host:port/name)"
+    except ValueError as err:  # a port that is not a number
+        return f"{where} is not a database URL: {err}"
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        return f"{where} names an unknown database {parsed.drivername!r} (sqlite or postgresql+psycopg)"
+    return None
 
 
 # Where `wikipost init` keeps the secret key when the configuration names none.

@@ -14,9 +14,12 @@ from wikipost.db.commitgroup import CommitGroup
 from wikipost.db.schema.jobs import jobs as jobs_table
 from wikipost.db.schema.mail import mail_outbox
 from wikipost.jobs import JobQueue
+from wikipost.jobs.backend import build_job_queue
+from wikipost.jobs.procrastinate_queue import ProcrastinateQueue
 from wikipost.mail.backends import MailBackend, build_backend
 from wikipost.mail.confirm import EmailConfirmation
 from wikipost.mail.outbox import Outbox, OutboxDrainer
+from wikipost.mail.sweeper import OutboxSweeper
 from wikipost.namespaces import Namespaces
 from wikipost.services.accounts import AccountService
 from wikipost.services.botpasswords import BotPasswordService
@@ -57,7 +60,7 @@ class Wiki:
     botpasswords: BotPasswordService = field(init=False)
     login: LoginService = field(init=False)
     # The durable job queue (wikipost/jobs); job types register their handlers on it.
-    jobs: JobQueue = field(init=False)
+    jobs: JobQueue | ProcrastinateQueue = field(init=False)
     # MassMessage: sends, their per-target records and delivery jobs.
     massmessage: MassMessageService = field(init=False)
     # Mail: the backend (maildir/smtp/memory), the durable outbox, rate limits, emailuser.
@@ -90,6 +93,15 @@ class Wiki:
         elif self.remote_wake is not None:
             self.remote_wake()
 
+    def drain(self) -> int:
+        """Run everything due now here, whichever the queue (``jobs run``, tests); how many
+        items the in-store drainers handled (procrastinate's jobs are not counted)."""
+        if isinstance(self.jobs, ProcrastinateQueue):
+            from wikipost.jobs.procrastinate_worker import work_until_idle
+
+            work_until_idle(self)
+        return self.background().drain()
+
     def unfinished(self) -> int:
         """Jobs and mails due now or claimed by some worker, counted in one snapshot.
 
@@ -100,7 +112,10 @@ class Wiki:
         jobs_left = _count_unfinished(jobs_table, "running", jobs_table.c.available_at <= now)
         mails_left = _count_unfinished(mail_outbox, "sending", mail_outbox.c.next_attempt <= now)
         with self.db.read() as conn:
-            return int(conn.execute(select(jobs_left + mails_left)).scalar() or 0)
+            left = int(conn.execute(select(jobs_left + mails_left)).scalar() or 0)
+            if isinstance(self.jobs, ProcrastinateQueue):
+                left += self.jobs.unfinished(conn)
+            return left
 
     def close(self) -> None:
         if self.worker is not None:
@@ -131,9 +146,10 @@ def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database |
     # Later services are wired here, in dependency order (each issue adds its own lines).
     wiki.botpasswords = BotPasswordService(db, clock)
     wiki.login = LoginService(db, settings, clock, wiki.users, wiki.botpasswords)
-    wiki.jobs = JobQueue(db, clock, settings.jobs)
-    wiki.jobs.notify = wiki.wake
-    wiki.drainers.append(wiki.jobs)
+    wiki.jobs = build_job_queue(db, clock, settings.jobs)
+    if isinstance(wiki.jobs, JobQueue):  # procrastinate's workers wake on LISTEN/NOTIFY
+        wiki.jobs.notify = wiki.wake
+        wiki.drainers.append(wiki.jobs)
     wiki.mailer = build_backend(settings)
     wiki.outbox = Outbox(db, settings, clock)
     wiki.ratelimiter = RateLimiter(settings, db=db)
@@ -153,7 +169,11 @@ def build_wiki(settings: Settings, *, clock: Clock | None = None, db: Database |
         wiki.outbox,
         wake=wiki.wake,
     )
-    wiki.drainers.append(OutboxDrainer(wiki.outbox, wiki.mailer))
+    if isinstance(wiki.jobs, ProcrastinateQueue):  # each queued mail gets a job
+        wiki.outbox.on_queued = wiki.jobs.defer_mail
+        wiki.drainers.append(OutboxSweeper(db, clock, wiki.jobs.defer_mail))
+    else:
+        wiki.drainers.append(OutboxDrainer(wiki.outbox, wiki.mailer))
     wiki.drainers.append(DedupePurger(wiki.emailuser, clock))
     wiki.namespaces = Namespaces(settings.site.name)
     wiki.titles = TitleParser(wiki.namespaces)

@@ -131,11 +131,26 @@ def run_worker(
     wiki: Wiki, parent_pid: int | None = None, *, shutdown_seconds: float = SHUTDOWN_SECONDS
 ) -> None:
     """The worker process's main loop: every drainer, until SIGTERM/SIGINT or the parent is gone."""
+    from wikipost.ops.health import attach_heartbeat
+    from wikipost.ops.logs import configure_logging
+
+    configure_logging(wiki.settings.logging)
     if parent_pid is not None:
         _die_with_parent()
+    # /readyz: this worker is alive (wikipost/ops/health.py); with procrastinate too, whose
+    # worker runs the BackgroundWorker in a thread beside its own.
+    attach_heartbeat(wiki.background(), wiki)
+    from wikipost.jobs.procrastinate_queue import ProcrastinateQueue
+
+    if isinstance(wiki.jobs, ProcrastinateQueue):
+        from wikipost.jobs.procrastinate_worker import run_procrastinate_worker
+
+        run_procrastinate_worker(wiki, parent_pid)
+        return
     worker = wiki.background()
     install_stop_handlers(worker, shutdown_seconds)
     wiki.db.defer_checkpoints()  # the WalCheckpointer drainer does them, once a pass
+    wiki.db.unmap()  # a writer: a memory map would only grow its resident set
     listener: WakeListener | None = None
     try:
         listener = WakeListener(wake_address(wiki.settings.data_dir))
@@ -152,4 +167,4 @@ def run_worker(
     finally:
         if listener is not None:
             listener.close()
-    log.info("background worker stopped after %.0f s", time.monotonic() - started)
+    log.info("background worker stopped (it ran %.0f s)", time.monotonic() - started)

@@ -1,9 +1,11 @@
 """Replay the MediaWiki 1.39 transcripts against a live ``wikipost serve`` and report.
 
-    python -m tests.conformance.runner [--strict] [--only PREFIX] [--verbose]
+    python -m tests.conformance.runner [--strict] [--only PREFIX] [--verbose] [--cluster]
 
 Each transcript runs on its own fresh data dir shaped like the captured wiki (wiki_setup.py),
-with one cookie jar per transcript session. The report gives matched/total per module (the
+with one cookie jar per transcript session; ``--cluster`` (or ``WIKIPOST_TEST_TARGET=cluster``)
+replays against a cluster instead (two nodes and two workers behind HAProxy, PostgreSQL and
+Redis started for it: tests/cluster/target.py). The report gives matched/total per module (the
 record-name prefix) and each mismatch with a short diff. Exit status 0 always (it is a report),
 unless ``--strict`` and something did not match.
 """
@@ -16,8 +18,11 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +32,10 @@ from tests.conformance.delivery_order import canonical_record, canonical_text
 from tests.conformance.gaps import gaps_for
 from tests.conformance.replay import Replayer, iter_requests, load_records
 from tests.conformance.wiki_setup import SERVER, install_wiki, shape_wiki
-from tests.live import LiveServer, start_live_server
+from tests.live import LiveServer, cluster_target, start_live_server
+
+# (work dir, config, init=, start=) -> a server with LiveServer's interface, not started.
+StartServer = Callable[..., Any]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "conformance"
 # The transcripts were captured on 24 November 2026 (signatures "19:40, 24 November 2026 (UTC)");
@@ -85,7 +93,14 @@ class Report:
         return "\n".join(lines)
 
 
-def run_transcript(path: Path, work_dir: Path, report: Report, *, only: str | None = None) -> None:
+def run_transcript(
+    path: Path,
+    work_dir: Path,
+    report: Report,
+    *,
+    only: str | None = None,
+    start_server: StartServer = start_live_server,
+) -> None:
     # The embedded default everywhere: rate-limit counters in the server's memory, which
     # `wikipost ratelimit reset` ("rate limiter reset before this request") reaches through the
     # store's reset log. The wiki's clock is set to the capture day (every process of it: serve,
@@ -95,10 +110,10 @@ def run_transcript(path: Path, work_dir: Path, report: Report, *, only: str | No
         "site": {"server": SERVER, "clock_offset": CAPTURE_DAY_NOON - time.time()},
         "mail": {"backend": "maildir"},
     }
-    server: LiveServer | None = None
+    server: LiveServer | Any = None
     label = path.name.removeprefix("mediawiki-1.39.").removesuffix(".jsonl")
     try:
-        server = start_live_server(work_dir, config, init=False, start=False)
+        server = start_server(work_dir, config, init=False, start=False)
         setup = install_wiki(server)
         server.start()
         setup = shape_wiki(server, setup)
@@ -136,18 +151,32 @@ def run_transcript(path: Path, work_dir: Path, report: Report, *, only: str | No
                 report.add(label, record, ["not replayed (server did not start)"])
     finally:
         if server is not None:
-            server.stop()
+            getattr(server, "close", server.stop)()
 
 
-def run(transcripts: list[Path] | None = None, *, only: str | None = None) -> Report:
-    """Replay the transcripts (each on a fresh server); the report."""
+def run(
+    transcripts: list[Path] | None = None,
+    *,
+    only: str | None = None,
+    start_server: StartServer = start_live_server,
+) -> Report:
+    """Replay the transcripts (each on a fresh server made by ``start_server``); the report."""
     report = Report()
     with tempfile.TemporaryDirectory(prefix="wikipost-conformance-") as tmp:
         for n, path in enumerate(transcripts or TRANSCRIPTS):
             work = Path(tmp) / f"t{n}"
             work.mkdir()
-            run_transcript(path, work, report, only=only)
+            run_transcript(path, work, report, only=only, start_server=start_server)
     return report
+
+
+@contextmanager
+def cluster_servers() -> Iterator[StartServer]:
+    """A ``start_server`` that makes clusters, on a PostgreSQL and a Redis started for the run."""
+    from tests.cluster.target import own_backing, start_cluster_server
+
+    with own_backing() as backing:
+        yield partial(start_cluster_server, backing=backing)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,9 +187,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dump", type=Path, help="write each mismatch (diffs and our body) to this JSON-lines file"
     )
+    parser.add_argument(
+        "--cluster", action="store_true", help="replay against a cluster (WIKIPOST_TEST_TARGET=cluster)"
+    )
     parser.add_argument("transcripts", nargs="*", type=Path, help="transcript files (default: both)")
     args = parser.parse_args(argv)
-    report = run(args.transcripts or None, only=args.only)
+    if args.cluster or cluster_target():
+        with cluster_servers() as start_server:
+            report = run(args.transcripts or None, only=args.only, start_server=start_server)
+    else:
+        report = run(args.transcripts or None, only=args.only)
     print(report.render(verbose=not args.quiet))
     if args.dump:
         with args.dump.open("w", encoding="utf-8") as out:

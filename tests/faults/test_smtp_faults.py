@@ -5,12 +5,17 @@ are kept as ``failed`` with their reason, and ``wikipost mail retry`` sends them
 
 "30 s per command" is scaled down 60 times: ``[mail] smtp_timeout = 0.5`` and the slow server
 answers each command after 0.75 s (beyond the timeout) or 0.05 s (within it).
+
+Every test runs on the embedded store (SQLite, the in-store queue) and on PostgreSQL, where
+each accepted mail is a procrastinate job (issue #14).
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +25,7 @@ import requests
 
 from tests.faults.support import Faults, FaultySink, alice, anchor_users, emailuser, wait_until
 from tests.live import LiveServer, start_live_server
-from tests.servers import free_port
+from tests.servers import PostgresServer, free_port
 from wikipost.mail.outbox import OutboxRow
 
 SMTP_TIMEOUT = 0.5
@@ -64,9 +69,10 @@ class Rig:
         rows: list[OutboxRow] = wait_until(retried, what=f"retries of {subjects} ({reason})")
         return rows
 
-    def wait_delivered_once(self, subjects: list[str]) -> None:
+    def wait_delivered_once(self, subjects: list[str], timeout: float = 30.0) -> None:
         wait_until(
             lambda: all(r.status == "sent" for r in self.rows(subjects)),
+            timeout,
             what=f"{subjects} sent\n{self.server.log()}",
         )
         received = self.received()
@@ -81,8 +87,8 @@ class Rig:
         self.sink = FaultySink(self.sink.faults, port=self.sink.port).start()
 
 
-@pytest.fixture(scope="module")
-def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def rig(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Rig]:
     port = free_port()
     config: dict[str, dict[str, Any]] = {
         "mail": {
@@ -95,6 +101,9 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         "jobs": {"poll_seconds": 0.05, "lease_seconds": 5},
         "ratelimits": {"emailuser": {"user": [1000, 86400]}},
     }
+    if request.param == "postgres":
+        pg: PostgresServer = request.getfixturevalue("postgres_server")
+        config["database"] = {"url": pg.create_database(f"smtp_faults_{port}")}
     server = start_live_server(Path(tmp_path_factory.mktemp("smtp-faults")), config, start=False)
     anchor_users(server)
     sink = FaultySink(Faults(), port=port).start()
@@ -157,5 +166,27 @@ def test_permanent_refusal_is_kept_with_its_reason_and_can_be_retried(rig: Rig) 
     assert listing.count("No such user here") == 2 and "Refused 0" in listing
     # The address is fixed: an administrator queues them again, and they go out once.
     del rig.sink.handler.refuse["hank@anchor.test"]
-    assert "2 failed mail(s) queued again" in rig.server.cli("mail", "retry").stdout
+    assert "2 failed mail(s) queued again" in rig.server.cli("mail", "retry", "--all-failed").stdout
     rig.wait_delivered_once(refused)
+
+
+@pytest.mark.parametrize("rig", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_sixty_seconds_down_during_a_burst(rig: Rig) -> None:
+    """Issue #14: the SMTP server goes away for 60 s while a burst of mail is accepted (eight
+    clients at once); when it is back, every accepted mail arrives exactly once. On the cluster
+    store (PostgreSQL, a procrastinate job per mail): the outage tests above cover SQLite."""
+    rig.sink_down()
+    down_since = time.monotonic()
+    subjects = [f"Burst {n}" for n in range(80)]
+
+    def send(subject: str) -> Any:
+        return emailuser(rig.server, rig.session, rig.csrf, subject, "Bob")
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, subjects))
+    assert all(a == {"emailuser": {"result": "Success"}} for a in answers), answers
+    rig.wait_retrying(subjects, "Connection refused")
+    time.sleep(max(0.0, 60.0 - (time.monotonic() - down_since)))  # the outage lasts 60 s
+    rig.sink_up()
+    # after a minute of refusals a mail's next try may be up to ~51 s away (0.1 s doubling)
+    rig.wait_delivered_once(subjects, timeout=120)

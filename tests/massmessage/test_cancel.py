@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -62,9 +63,11 @@ def stored_statuses(wiki: Wiki, send_id: int) -> dict[str, int]:
 
 
 @pytest.fixture
-def wiki(any_wiki: Wiki) -> Wiki:
-    """Every test here runs on SQLite and on PostgreSQL (where workers run concurrently)."""
-    return any_wiki
+def wiki(make_wiki: Callable[..., Wiki], any_store: str) -> Wiki:
+    """Every test here runs on SQLite and on PostgreSQL (where workers run concurrently), on the
+    table queue, which these tests run step by step (``run_once``); a cancel on procrastinate's
+    queue is in tests/jobs/test_procrastinate_delivery.py."""
+    return make_wiki(backend=any_store, jobs={"backend": "table"})
 
 
 @pytest.fixture

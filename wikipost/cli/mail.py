@@ -1,4 +1,4 @@
-"""`wikipost` commands of the mail domain: the outbox (list, retry), rate-limit counters,
+"""`wikipost` commands of the mail domain: the outbox (list, retry, drop), rate-limit counters,
 confirmation mails."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import typer
 from wikipost.cli.common import open_wiki, when
 from wikipost.cli.groups import mail_app, ratelimit_app, user_app
 from wikipost.mail.confirm import ConfirmationError
-from wikipost.mail.outbox import STATUSES
+from wikipost.mail.outbox import DROPPABLE, STATUSES, OutboxRow
 
 
 @mail_app.command("list")
@@ -46,17 +46,79 @@ def mail_list(
 def mail_retry(
     ctx: typer.Context,
     ids: Annotated[
-        list[int] | None, typer.Argument(help="Outbox ids (see `mail list`); none: every failed mail.")
+        list[int] | None, typer.Argument(help="Outbox ids of failed mail (see `mail list`).")
     ] = None,
+    all_failed: Annotated[bool, typer.Option("--all-failed", help="Every failed mail.")] = False,
 ) -> None:
-    """Queue failed mail again with fresh attempts (after an outage longer than the retries)."""
+    """Queue failed mail again with fresh attempts (after an outage longer than the retries, or
+    once a refused address is fixed). Name the mails, or pass --all-failed: a bare `retry` does
+    nothing, so that no one requeues every failure by accident."""
+    if bool(ids) == all_failed:
+        typer.echo(
+            "error: name the mails to retry (ids from `wikipost mail list --status failed`) "
+            "or pass --all-failed, not both",
+            err=True,
+        )
+        raise typer.Exit(2)
     wiki = open_wiki(ctx)
     try:
-        count = wiki.outbox.requeue_failed(ids or None)
-        wiki.wake()
+        if all_failed:
+            count = wiki.outbox.requeue_failed()
+            problems = 0
+        else:
+            assert ids is not None
+            failed, problems = _select(wiki.outbox.get(ids), ids, ("failed",), "retried")
+            count = wiki.outbox.requeue_failed(failed) if failed else 0
+        if count:
+            wiki.wake()
         typer.echo(f"{count} failed mail(s) queued again")
     finally:
         wiki.close()
+    if problems:
+        raise typer.Exit(1)
+
+
+@mail_app.command("drop")
+def mail_drop(
+    ctx: typer.Context,
+    ids: Annotated[list[int], typer.Argument(help="Outbox ids of queued or failed mail.")],
+) -> None:
+    """Never send these mails: they stay in the outbox as `dropped`, with their last error.
+    Mail that was sent, or is being sent right now, cannot be dropped."""
+    wiki = open_wiki(ctx)
+    try:
+        droppable, problems = _select(wiki.outbox.get(ids), ids, DROPPABLE, "dropped")
+        dropped = wiki.outbox.drop(droppable)
+        for mail_id in sorted(set(droppable) - set(dropped)):  # claimed or changed meanwhile
+            typer.echo(f"error: mail {mail_id} changed state meanwhile: not dropped", err=True)
+            problems += 1
+        typer.echo(f"{len(dropped)} mail(s) dropped")
+    finally:
+        wiki.close()
+    if problems:
+        raise typer.Exit(1)
+
+
+def _select(
+    rows: list[OutboxRow], ids: list[int], states: tuple[str, ...], verb: str
+) -> tuple[list[int], int]:
+    """The ids among ``rows`` in one of ``states``; the others are reported. (ids, problems)."""
+    found = {row.id: row for row in rows}
+    chosen: list[int] = []
+    problems = 0
+    for mail_id in dict.fromkeys(ids):
+        row = found.get(mail_id)
+        if row is None:
+            typer.echo(f"error: no mail {mail_id} in the outbox", err=True)
+            problems += 1
+        elif row.status == "dropped" and verb == "dropped":
+            typer.echo(f"mail {mail_id} is dropped already")
+        elif row.status not in states:
+            typer.echo(f"error: mail {mail_id} is {row.status}: not {verb}", err=True)
+            problems += 1
+        else:
+            chosen.append(mail_id)
+    return chosen, problems
 
 
 @ratelimit_app.command("reset")

@@ -11,9 +11,14 @@ from typing import Annotated
 import typer
 
 from wikipost.cli.common import install, open_wiki
+from wikipost.cli.errors import WikipostTyper
+from wikipost.cli.ops import ensure_can_listen, show_version
 from wikipost.settings import Settings, SettingsError, describe_settings, load_settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+# WikipostTyper: a bad configuration, database URL or port is one line, not a traceback.
+app = WikipostTyper(
+    no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_show_locals=False
+)
 
 
 class State:
@@ -36,6 +41,10 @@ def main(
     config: Annotated[
         Path | None, typer.Option(envvar="WIKIPOST_CONFIG", help="TOML configuration file.")
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=show_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
 ) -> None:
     state = State()
     state.data_dir = data_dir
@@ -98,16 +107,11 @@ def serve(
     import uvicorn
 
     settings: Settings = ctx.obj.settings()
-    if workers > 1 and settings.ratelimits.storage.startswith("memory://"):
-        typer.echo(
-            "error: --workers > 1 needs rate-limit counters every worker shares: set [ratelimits] "
-            'storage = "database" (or a redis:// URL) in the configuration.',
-            err=True,
-        )
+    _refuse_cluster_problems(settings, processes=workers)
+    if settings.jobs.runner not in ("process", "thread", "none"):
+        typer.echo('error: [jobs] runner must be "process", "thread" or "none"', err=True)
         raise typer.Exit(2)
-    if settings.jobs.runner not in ("process", "thread"):
-        typer.echo('error: [jobs] runner must be "process" or "thread"', err=True)
-        raise typer.Exit(2)
+    ensure_can_listen(host, port)
     wiki = open_wiki(ctx)
     wiki.close()
     typer.echo(f"serving the wiki on http://{host}:{port}/ (API: {settings.site.script_path}/api.php)")
@@ -119,10 +123,12 @@ def serve(
     if ctx.obj.config:
         os.environ["WIKIPOST_CONFIG"] = str(ctx.obj.config)
     worker = None
-    if settings.jobs.runner == "process":
-        os.environ["WIKIPOST_WORKER_PROCESS"] = "1"  # the app leaves background work to it
+    if settings.jobs.runner in ("process", "none"):
+        os.environ["WIKIPOST_WORKER_PROCESS"] = "1"  # the app leaves background work to a worker
+    if settings.jobs.runner == "process":  # "none": `wikipost worker` processes do it
         worker = WorkerProcess()
         worker.start()
+    proxies = settings.cluster.trusted_proxies
     try:
         uvicorn.run(
             "wikipost.serve:create_app",
@@ -131,7 +137,9 @@ def serve(
             port=port,
             workers=workers,
             log_level=log_level,
-            proxy_headers=False,
+            # Behind a balancer ([cluster] trusted_proxies): the client is X-Forwarded-For's.
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=",".join(proxies) if proxies else None,
             access_log=False,
             http="wikipost.httpserver:CoalescingHttpToolsProtocol",
         )
@@ -157,7 +165,7 @@ def jobs_run(ctx: typer.Context) -> None:
     done = 0
     deadline = time.monotonic() + wiki.settings.jobs.lease_seconds + 5
     while True:
-        done += wiki.background().drain()
+        done += wiki.drain()
         if not wiki.unfinished() or time.monotonic() > deadline:
             break
         time.sleep(0.05)
@@ -182,6 +190,26 @@ def jobs_work(
         wiki.close()
 
 
+@app.command("worker")
+def worker_command(ctx: typer.Context) -> None:
+    """The background worker (mail and jobs) in the foreground until SIGTERM or Ctrl-C: what the
+    nodes of a cluster (`[jobs] runner = "none"`) leave their background work to; run any number,
+    on any machine that reaches the store."""
+    _refuse_cluster_problems(ctx.obj.settings())
+    jobs_work(ctx, parent_pid=None)
+
+
+def _refuse_cluster_problems(settings: Settings, *, processes: int = 1) -> None:
+    """Exit 2 with one line per setting that would hold shared state in one process or machine."""
+    from wikipost.cluster_rules import cluster_problems
+
+    problems = cluster_problems(settings, processes=processes)
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    if problems:
+        raise typer.Exit(2)
+
+
 @app.command("settings")
 def show_settings() -> None:
     """List every setting with its default and help."""
@@ -191,12 +219,12 @@ def show_settings() -> None:
 
 def _register_commands() -> None:
     """Each domain adds its commands from its own file (cli/<domain>.py)."""
-    from wikipost.cli import accounts, mail, massmessage
+    from wikipost.cli import accounts, mail, massmessage, ops
     from wikipost.cli.groups import GROUPS
 
     for name, group in GROUPS.items():
         app.add_typer(group, name=name)
-    for module in (accounts, mail, massmessage):
+    for module in (accounts, mail, massmessage, ops):
         module.register(app)
 
 

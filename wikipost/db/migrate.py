@@ -16,7 +16,7 @@ from wikipost.db.engine import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision; tests/db checks it against alembic's head.
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0010"
 
 
 def _config() -> Any:

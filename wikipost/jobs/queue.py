@@ -75,7 +75,8 @@ DONE = JobOutcome()
 
 class JobHandler(Protocol):
     """Runs jobs of one type. It may also define ``prepare(batch)``, called before the
-    transaction, for work that needs transactions of its own."""
+    transaction, for work that needs transactions of its own, and ``give_up(conn, batch,
+    error)``, called in the transaction that records jobs as failed for good."""
 
     def run(self, conn: Connection, batch: list[Job]) -> Mapping[int, JobOutcome]:
         """Do the jobs inside the caller's write transaction; outcomes by job id."""
@@ -100,6 +101,11 @@ class JobRegistry:
 
     def names(self) -> list[str]:
         return list(self.handlers)
+
+
+def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> float:
+    """Seconds before attempt ``attempts + 1``: doubling from ``base``, at most an hour."""
+    return min(RETRY_MAX_SECONDS, base * 2 ** max(0, attempts - 1))
 
 
 def _encode(payload: Mapping[str, Any]) -> str:
@@ -133,7 +139,10 @@ class JobQueue:
         *,
         delay: float = 0.0,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        queueing_lock: str | None = None,
     ) -> int:
+        """``queueing_lock`` is procrastinate's (one waiting job per lock); the table queue's
+        callers never queue such a job twice, so it is not checked here."""
         now = self.clock.now()
         key = conn.execute(
             insert(jobs).values(
@@ -231,7 +240,10 @@ class JobQueue:
         """Record a failed attempt; retry later with backoff, or fail for good. True if retried."""
         now = self.clock.now()
         final = permanent or job.attempts >= job.max_attempts
-        delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, job.attempts - 1))
+        give_up = getattr(self.registry.get(job.type), "give_up", None)
+        if final and give_up is not None:  # the handler settles what the job was for
+            give_up(conn, [job], error)
+        delay = backoff(job.attempts, self.settings.retry_base_seconds)
         conn.execute(
             update(jobs)
             .where(jobs.c.id == job.id, jobs.c.lease_owner == job.lease_owner)

@@ -90,6 +90,7 @@ class EmailConfirmation:
             date=now,
             message_id=new_message_id(site.wiki_id, urlsplit(site.server).hostname or "localhost"),
             list_unsubscribe=f"{site.index_url}/Special:Preferences",
+            auto_submitted="auto-generated",  # the wiki's own mail (RFC 3834); 1.39 sends none
         )
         with self.db.write() as conn:
             conn.execute(

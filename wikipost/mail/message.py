@@ -116,8 +116,14 @@ def compose(
     list_unsubscribe: str,
     reply_to: Address | None = None,
     return_path: str | None = None,
+    auto_submitted: str = "",
 ) -> OutgoingMail:
-    """Headers in 1.39's order, then the body (CRLF); 8bit unless a line is too long."""
+    """Headers in 1.39's order, then the body (CRLF); 8bit unless a line is too long.
+
+    ``auto_submitted`` (RFC 3834, e.g. ``"auto-generated"``): for mail the wiki writes by itself,
+    so that vacation responders leave it alone. 1.39 sends it with no mail; it goes first, where
+    UserMailer puts the extra headers a caller passes (``$options['headers']``).
+    """
     text = _crlf(body)
     if not text.endswith("\r\n"):
         text += "\r\n"
@@ -129,7 +135,10 @@ def compose(
         data = quopri.encodestring(data.replace(b"\r\n", b"\n")).replace(b"\n", b"\r\n")
         encoding = "quoted-printable"
     envelope_from = return_path or from_.address
-    headers = [("From", str(from_)), ("Return-Path", envelope_from)]
+    if auto_submitted and not re.fullmatch(r"[a-z-]+", auto_submitted):
+        raise ValueError(f"not an Auto-Submitted value: {auto_submitted!r}")
+    headers = [("Auto-Submitted", auto_submitted)] if auto_submitted else []
+    headers += [("From", str(from_)), ("Return-Path", envelope_from)]
     if reply_to is not None:
         headers.append(("Reply-To", str(reply_to)))
     headers += [

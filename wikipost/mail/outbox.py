@@ -7,7 +7,8 @@ runs out, and they are delivered again (at least once, same Message-ID; the mail
 its first copy). A worker asked to stop hands back the rows it has not tried (``release``).
 Temporary failures are retried with exponential backoff; permanent ones (5xx) and exhausted
 attempts become ``failed`` with their reason, and ``requeue_failed`` (``wikipost mail retry``)
-queues them again once the cause is fixed.
+queues them again once the cause is fixed, or ``drop`` (``wikipost mail drop``) marks them
+``dropped``: kept, never sent.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from wikipost.settings import Settings
 
 log = logging.getLogger("wikipost.mail")
 
-STATUSES = ("queued", "sending", "sent", "failed")
+STATUSES = ("queued", "sending", "sent", "failed", "dropped")
+# `wikipost mail drop`: mail not yet sent nor being sent can be dropped (kept, never sent).
+DROPPABLE = ("queued", "failed")
 _ENQUEUE_COLUMNS = (
     "message_id", "kind", "envelope_from", "recipients", "subject", "raw", "status", "attempts",
     "created", "next_attempt", "lease_until", "last_error",
@@ -98,6 +101,10 @@ class Outbox:
         self.lease_seconds = float(settings.jobs.lease_seconds)
         self.max_attempts = settings.mail.max_attempts
         self.retry_base = settings.mail.retry_base_seconds
+        # A job queue that needs to be told of mail to deliver (procrastinate; the table queue's
+        # drainer finds it by itself): called in the transaction that queued ``ids`` to be
+        # tried ``delay`` seconds from now.
+        self.on_queued: Callable[[Connection, list[int], float], None] | None = None
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -128,7 +135,10 @@ class Outbox:
             for kind, m in mails
         ]
         # One statement per row: executemany gives no ids back.
-        return [int(_INSERT.scalar(conn, values)) for values in rows]
+        ids = [int(_INSERT.scalar(conn, values)) for values in rows]
+        if self.on_queued is not None:  # a sync delivery that dies is taken over after its lease
+            self.on_queued(conn, ids, self.lease_seconds if claim else 0.0)
+        return ids
 
     def claim(self, limit: int) -> list[OutboxRow]:
         """Take up to ``limit`` due rows (queued and due, or sending with a lapsed lease)."""
@@ -162,6 +172,39 @@ class Outbox:
             )
         return [dataclasses.replace(_row(r), status="sending", attempts=r.attempts + 1) for r in found]
 
+    def claim_ids(self, ids: Sequence[int]) -> tuple[list[OutboxRow], dict[float, list[int]]]:
+        """Claim these rows where due (a job of the procrastinate queue names them). The rest
+        that still wait to be sent — leased to someone else, or not due yet — come back by the
+        seconds until they may be claimed."""
+        now = self.clock.now()
+        later: dict[float, list[int]] = {}
+        claimed = []
+        with self.db.write() as conn:
+            found = conn.execute(
+                select(mail_outbox)
+                .where(mail_outbox.c.id.in_(list(ids)), mail_outbox.c.status.in_(("queued", "sending")))
+                .order_by(mail_outbox.c.id)
+                .with_for_update()
+            ).all()
+            for r in found:
+                at = float((r.lease_until if r.status == "sending" else r.next_attempt) or now)
+                if at <= now:
+                    claimed.append(r)
+                else:
+                    later.setdefault(at - now, []).append(r.id)
+            if claimed:
+                conn.execute(
+                    update(mail_outbox)
+                    .where(mail_outbox.c.id.in_([r.id for r in claimed]))
+                    .values(
+                        status="sending",
+                        lease_until=now + self.lease_seconds,
+                        attempts=mail_outbox.c.attempts + 1,
+                    )
+                )
+        rows = [dataclasses.replace(_row(r), status="sending", attempts=r.attempts + 1) for r in claimed]
+        return rows, later
+
     def record(
         self, outcomes: Sequence[tuple[OutboxRow, DeliveryError | None]], *, retry: bool = True
     ) -> None:
@@ -185,7 +228,10 @@ class Outbox:
                     values["status"] = "failed"
                 else:
                     values["status"] = "queued"
-                    values["next_attempt"] = now + self.retry_base * 2 ** (attempts - 1)
+                    wait = self.retry_base * 2 ** (attempts - 1)
+                    values["next_attempt"] = now + wait
+                    if self.on_queued is not None:
+                        self.on_queued(conn, [row.id], wait)
                 conn.execute(update(mail_outbox).where(mail_outbox.c.id == row.id).values(**values))
 
     def release(self, rows: Sequence[OutboxRow]) -> None:
@@ -199,6 +245,8 @@ class Outbox:
                 .where(mail_outbox.c.id.in_([r.id for r in rows]), mail_outbox.c.status == "sending")
                 .values(status="queued", lease_until=None, attempts=mail_outbox.c.attempts - 1)
             )
+            if self.on_queued is not None:
+                self.on_queued(conn, [r.id for r in rows], 0.0)
 
     def requeue_failed(self, ids: Sequence[int] | None = None) -> int:
         """Failed mail (all, or these ids) queued again with fresh attempts, e.g. after an SMTP
@@ -207,11 +255,32 @@ class Outbox:
         if ids is not None:
             query = query.where(mail_outbox.c.id.in_(list(ids)))
         with self.db.write() as conn:
-            return int(
+            requeued = list(
                 conn.execute(
-                    query.values(status="queued", attempts=0, next_attempt=self.clock.now(), lease_until=None)
-                ).rowcount
+                    query.values(
+                        status="queued", attempts=0, next_attempt=self.clock.now(), lease_until=None
+                    ).returning(mail_outbox.c.id)
+                ).scalars()
             )
+            if requeued and self.on_queued is not None:
+                self.on_queued(conn, requeued, 0.0)
+            return len(requeued)
+
+    def drop(self, ids: Sequence[int]) -> list[int]:
+        """Mark these queued or failed mails ``dropped``: kept for the record with their last
+        error, never sent (``wikipost mail drop``). Sent mail and mail being sent right now are
+        left alone (the status test is in the UPDATE, so a drainer's claim wins). The ids
+        dropped."""
+        if not ids:
+            return []
+        with self.db.write() as conn:
+            found = conn.execute(
+                update(mail_outbox)
+                .where(mail_outbox.c.id.in_(list(ids)), mail_outbox.c.status.in_(DROPPABLE))
+                .values(status="dropped", lease_until=None)
+                .returning(mail_outbox.c.id)
+            ).all()
+        return sorted(int(r.id) for r in found)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -262,6 +331,11 @@ class OutboxDrainer:
 
     def run_once(self, limit: int) -> int:
         rows = self.outbox.claim(limit)
+        self.deliver(rows)
+        return len(rows)
+
+    def deliver(self, rows: Sequence[OutboxRow]) -> None:
+        """Send claimed rows and record the outcomes (also the procrastinate mail task)."""
         recordable_until = time.monotonic() + self.outbox.lease_seconds
         start, size = 0, self.chunk
         while start < len(rows):
@@ -276,7 +350,6 @@ class OutboxDrainer:
             self._record(list(zip(part, results, strict=True)), recordable_until)
             start += len(part)
             size = 1 if time.monotonic() - began > self.slow_seconds else self.chunk
-        return len(rows)
 
     def _send(self, part: Sequence[OutboxRow]) -> list[DeliveryError | None]:
         try:

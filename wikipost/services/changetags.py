@@ -36,8 +36,12 @@ class ChangeTags:
     def ensure(self, conn: Connection, name: str) -> None:
         """Make sure a software tag is defined (and active)."""
         row = conn.execute(select(change_tag_defs.c.name).where(change_tag_defs.c.name == name)).first()
-        if row is None:
-            conn.execute(insert(change_tag_defs).values(name=name, active=True, source="software"))
+        if row is None:  # two workers may get here at once: the second one's insert does nothing
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            values = {"name": name, "active": True, "source": "software"}
+            conn.execute(dialect.insert(change_tag_defs).values(**values).on_conflict_do_nothing())
 
     def defined(self, conn: Connection, name: str) -> bool:
         if name in SOFTWARE_TAGS:

@@ -22,18 +22,21 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, select, update
+from sqlalchemy import text as sql_text
 
 from wikipost.actor import Actor
 from wikipost.api.errors import ApiError
 from wikipost.db.schema.accounts import users
 from wikipost.db.schema.massmessage import massmessage_sends, massmessage_targets
 from wikipost.db.schema.pages import categorylinks, page_restrictions, protected_titles
+from wikipost.db.writebuffer import WriteBuffer
 from wikipost.jobs import Job, JobOutcome
 from wikipost.namespaces import PROJECT, USER, USER_TALK
 from wikipost.services import notices
 from wikipost.services.massmessage import DELIVER_JOB, SUBMIT_JOB, MassMessageService
 from wikipost.services.massmessage_status import ACTIVE
 from wikipost.services.massmessage_text import hidden_comment, message_body, section_title
+from wikipost.services.pages import SaveCounters
 
 log = logging.getLogger("wikipost.massmessage")
 
@@ -120,10 +123,16 @@ class BatchContext:
     # Talk page owners whose new-message notice this batch's deliveries set: one statement for
     # the whole batch, in its transaction (services/notices.py).
     newtalk: set[str] = field(default_factory=set)
+    # The batch's site statistics and edit count, written once at its end (PageService.save).
+    counters: SaveCounters = field(default_factory=SaveCounters)
+    # PostgreSQL: the batch's page writes, sent together (wikipost/db/writebuffer.py).
+    buffer: WriteBuffer | None = None
 
     def page(self, conn: Connection, pages: Any, title: Any) -> Any:
         key = (title.namespace, title.dbkey)
         if key in self.edited:
+            if self.buffer:
+                self.buffer.flush()
             return pages.get_page(conn, title)
         return self.pages.get(key)
 
@@ -133,13 +142,37 @@ class BatchContext:
         return (title.namespace, title.dbkey) in self.protected_titles
 
 
+# One transaction-scoped advisory lock per page, taken in one statement in a fixed order.
+_LOCK_PAGES = sql_text(
+    "SELECT count(pg_advisory_xact_lock(x.ns, hashtext(x.dbkey)))"
+    " FROM unnest(CAST(:ns AS int[]), CAST(:dbkeys AS text[])) AS x(ns, dbkey)"
+)
+
+
+def lock_pages(conn: Connection, titles: list[Any]) -> None:
+    """On PostgreSQL, where several workers deliver at once: no talk page is appended to by two
+    deliveries at the same time. A batch holds its pages' locks until it commits, and reads
+    them only after it holds them; locks are taken in (namespace, dbkey) order, so two batches
+    never wait on each other in a circle. SQLite has one writer at a time anyway."""
+    if conn.dialect.name != "postgresql" or not titles:
+        return
+    keys = sorted({(t.namespace, t.dbkey) for t in titles})
+    conn.execute(_LOCK_PAGES, {"ns": [k[0] for k in keys], "dbkeys": [k[1] for k in keys]})
+
+
 def finish_if_settled(conn: Connection, send_id: int, now: float) -> None:
     """A send is done once it is fanned out completely and no target is pending. The update
-    is conditional: a cancel that committed meanwhile (PostgreSQL) stays a cancel."""
+    is conditional: a cancel that committed meanwhile (PostgreSQL) stays a cancel.
+
+    On PostgreSQL the send's row is locked first, until the commit: two batches finishing at
+    once would otherwise each see the other's targets still pending and neither end the send;
+    the second now reads after the first committed. ``FOR NO KEY UPDATE``: a batch that
+    updates its targets twice holds a key-share lock on the send through their foreign key,
+    and two batches each holding one while asking for ``FOR UPDATE`` would deadlock."""
     send = conn.execute(
-        select(massmessage_sends.c.total, massmessage_sends.c.fanned_out, massmessage_sends.c.status).where(
-            massmessage_sends.c.id == send_id
-        )
+        select(massmessage_sends.c.total, massmessage_sends.c.fanned_out, massmessage_sends.c.status)
+        .where(massmessage_sends.c.id == send_id)
+        .with_for_update(key_share=True)
     ).first()
     if send is None or send.status not in ACTIVE or send.fanned_out != send.total:
         return
@@ -214,6 +247,30 @@ class SubmitHandler:
                 finish_if_settled(conn, send_id, self.service.clock.now())
         return {}
 
+    def give_up(self, conn: Connection, batch: list[Job], error: str) -> None:
+        for job in batch:
+            fail_pending(conn, int(job.payload["send"]), error, self.service.clock.now())
+
+
+def fail_pending(
+    conn: Connection, send_id: int, error: str, now: float, ids: list[int] | None = None
+) -> None:
+    """A job gave up for good: its targets still pending (all of the send's, or ``ids``) are
+    settled ``failed`` with the error, so that the send ends and the error shows in its status."""
+    query = update(massmessage_targets).where(
+        massmessage_targets.c.send_id == send_id, massmessage_targets.c.status == "pending"
+    )
+    if ids is not None:
+        query = query.where(massmessage_targets.c.id.in_(ids))
+    conn.execute(query.values(status="failed", reason=error[:255], updated_at=now))
+    if ids is None:  # the fan-out gave up: nothing more will be queued
+        conn.execute(
+            update(massmessage_sends)
+            .where(massmessage_sends.c.id == send_id)
+            .values(fanned_out=massmessage_sends.c.total)
+        )
+    finish_if_settled(conn, send_id, now)
+
 
 class DeliveryHandler:
     def __init__(self, service: MassMessageService, protection: Any = None) -> None:
@@ -226,6 +283,9 @@ class DeliveryHandler:
     def prepare(self, batch: list[Job]) -> None:
         if self._actor is None:
             self._actor = self.delivery_actor()
+            # in a transaction of its own: batches running at once do not wait on its insert
+            with self.service.db.write() as conn:
+                self.service.pages.ensure_tag(conn, DELIVERY_TAG)
 
     def delivery_actor(self) -> Actor:
         """``MediaWiki message delivery``: a system user in ``bot``, created on first use;
@@ -268,6 +328,8 @@ class DeliveryHandler:
                 conn.execute(SETTLE_TARGET, settled)
                 return {}
         context = self._prefetch(conn, [r.title for r in claimed])
+        if conn.dialect.name == "postgresql" and len(batch) > 1:
+            context.buffer = WriteBuffer(conn, block=len(claimed))
         # A batch runs without savepoints (they cost as much as a quarter of a delivery). If a
         # delivery raises, the whole batch rolls back and the queue re-runs its jobs one by one;
         # then a savepoint lets the failing edit be recorded as a failure.
@@ -278,19 +340,33 @@ class DeliveryHandler:
                 outcome = self.deliver(conn, actor, send, row.title, context)
                 settled.append(_settled(row.id, outcome, now))
                 continue
+            before = replace(context.counters, editcounts=dict(context.counters.editcounts))
             try:
                 with conn.begin_nested():
                     outcome = self.deliver(conn, actor, send, row.title, context)
             except Exception as err:  # the edit failed: log it, keep the neighbours
+                context.counters = before
                 log.exception("delivery of send %s to %s failed", row.send_id, row.title)
                 outcome = Outcome("failed", type(err).__name__)
                 self._log(conn, actor, row.title, "failure", send.subject, reason=outcome.reason)
             settled.append(_settled(row.id, outcome, now))
+        if context.buffer:
+            context.buffer.flush()
         notices.set_for_recipients(conn, context.newtalk)
         conn.execute(SETTLE_TARGET, settled)
         for send_id in send_ids:
             finish_if_settled(conn, send_id, now)
+        # Last: the site statistics and the delivery account's edit count are rows every batch
+        # updates, so their locks are held from here to the commit only.
+        svc.pages.apply_counters(conn, context.counters)
         return {}
+
+    def give_up(self, conn: Connection, batch: list[Job], error: str) -> None:
+        by_send: dict[int, list[int]] = {}
+        for job in batch:
+            by_send.setdefault(int(job.payload["send"]), []).append(int(job.payload["target"]))
+        for send_id, ids in by_send.items():
+            fail_pending(conn, send_id, error, self.service.clock.now(), ids)
 
     def _prefetch(self, conn: Connection, names: list[str]) -> BatchContext:
         """What the checks of a whole batch need, in a few queries instead of a few per target."""
@@ -302,12 +378,14 @@ class DeliveryHandler:
                 title = title.talk_page()
             if title is not None:
                 titles.append(title)
+        lock_pages(conn, titles)
         found = svc.pages.get_pages(conn, titles)
         for page in list(found.values()):
             if page.is_redirect:  # the targets of redirects are pages we may edit too
                 target = svc.pages.redirect_target(conn, page.id)
                 if target is not None and target.can_exist:
                     titles.append(target)
+        lock_pages(conn, titles[len(names) :])
         found.update(svc.pages.get_pages(conn, titles[len(names) :]))
         page_ids = [p.id for p in found.values()]
         optout = svc.titles.parse(svc.settings.massmessage.optout_category).dbkey
@@ -398,6 +476,9 @@ class DeliveryHandler:
                 page=page,
                 old_text=old_text,
                 talk_notice=False,
+                counters=context.counters,
+                buffer=context.buffer,
+                page_loaded=True,
             )
         except ApiError as err:
             self._log(conn, actor, title, "failure", send.subject, reason=err.code)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from json.scanner import make_scanner
 from typing import Any, Protocol
 
 import mwparserfromhell
@@ -129,6 +130,138 @@ def validate_list_data(data: Any, titles: TitleParsing) -> dict[str, Any]:
 def parse_list_text(text: str, titles: TitleParsing) -> dict[str, Any]:
     """Decode and validate list content (what action=edit checks on every save)."""
     return validate_list_data(decode_json(text), titles)
+
+
+# --- reading a list one target at a time --------------------------------------------------------
+#
+# A list of 100,000 targets is a few MB of text but, decoded, 100,000 dicts: a send reads its
+# targets from the text one array element at a time instead (json's own scanner for each value,
+# so numbers, strings and errors are exactly json.loads's).
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_SYNTAX_ERROR = ("invalid-json-data", "Invalid JSON: Syntax error")
+
+
+def _scanner() -> Any:
+    """json's value scanner with decode_json's hooks (one per read: its key memo is per call)."""
+    decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_php_int)
+    return make_scanner(decoder)  # type: ignore[arg-type]  # typeshed: the context is a decoder
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.scan = _scanner()
+        self.after = 0  # where the last array ``elements`` read ended (after "]" and whitespace)
+
+    def skip(self, at: int) -> int:
+        match = _WHITESPACE.match(self.text, at)
+        assert match is not None  # "*" always matches
+        return match.end()
+
+    def expect(self, at: int, char: str) -> int:
+        """The offset after ``char`` (and the whitespace after it) at ``at``, else a syntax error."""
+        if not self.text.startswith(char, at):
+            raise ListContentError(*_SYNTAX_ERROR)
+        return self.skip(at + 1)
+
+    def value(self, at: int) -> tuple[Any, int]:
+        try:
+            value, end = self.scan(self.text, at)
+        except (StopIteration, ValueError, RecursionError):
+            raise ListContentError(*_SYNTAX_ERROR) from None
+        return value, self.skip(end)
+
+    def elements(self, at: int) -> Iterator[Any]:
+        """The elements of the array whose ``[`` is at ``at``, one at a time; ``after`` is set
+        once the ``]`` is read."""
+        at = self.expect(at, "[")
+        if self.text.startswith("]", at):
+            self.after = self.skip(at + 1)
+            return
+        while True:
+            item, at = self.value(at)
+            yield item
+            if not self.text.startswith(",", at):
+                self.after = self.expect(at, "]")
+                return
+            at = self.skip(at + 1)
+
+
+def _valid_entry(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("title"), str)
+
+
+@dataclass(frozen=True)
+class ListText:
+    """A delivery list's text, read as decode_json and validate_list_data read it, but without
+    decoding its targets all at once: ``scan_list_text`` checks the syntax and the shape,
+    ``items``/``usable_titles`` read the targets one by one, ``check_titles`` checks their
+    titles (the one check that needs the title parser: a send does it while it normalises)."""
+
+    text: str
+    description: str
+    targets_at: int  # offset of the "[" of the (last) "targets" value
+
+    def items(self) -> Iterator[dict[str, Any]]:
+        yield from _Reader(self.text).elements(self.targets_at)
+
+    def usable_titles(self, sites: Sites, check: TitleParsing | None = None) -> Iterator[str]:
+        """usable_targets, in list order. With ``check``, the titles of the entries for other
+        sites are checked here (ListContentError); the caller checks the ones it gets."""
+        for item in self.items():
+            site = item.get("site")
+            if not isinstance(site, str) or sites.is_local(site):
+                yield item["title"]
+            elif check is not None and _parse_title(check, item["title"]) is None:
+                raise ListContentError(*INVALID_CONTENT)
+
+    def check_titles(self, titles: TitleParsing) -> None:
+        for item in self.items():
+            if _parse_title(titles, item["title"]) is None:
+                raise ListContentError(*INVALID_CONTENT)
+
+
+def scan_list_text(text: str) -> ListText:
+    """decode_json + validate_list_data except the title checks, holding one target at a time.
+
+    As json_decode reads an object, a key given twice counts with its last value; a syntax
+    error anywhere wins over invalid content."""
+    reader = _Reader(text)
+    at = reader.skip(0)
+    if not text.startswith("{", at):
+        decode_json(text)  # a syntax error, else valid JSON that is not a list
+        raise ListContentError(*INVALID_CONTENT)
+    at = reader.expect(at, "{")
+    description: Any = None
+    targets_at: int | None = None  # None: no "targets", or not a list of valid entries
+    while not text.startswith("}", at):
+        if not text.startswith('"', at):
+            raise ListContentError(*_SYNTAX_ERROR)
+        key, at = reader.value(at)
+        at = reader.expect(at, ":")
+        if key == "targets" and text.startswith("[", at):
+            valid = True
+            for item in reader.elements(at):  # every element: a syntax error may follow
+                valid = valid and _valid_entry(item)
+            targets_at, at = (at if valid else None), reader.after
+        else:
+            value, at = reader.value(at)
+            if key == "description":
+                description = value
+            elif key == "targets":
+                targets_at = None
+        if not text.startswith(",", at):
+            break
+        at = reader.skip(at + 1)
+        if not text.startswith('"', at):  # no "}" after a comma
+            raise ListContentError(*_SYNTAX_ERROR)
+    at = reader.expect(at, "}")
+    if at != len(text):
+        raise ListContentError(*_SYNTAX_ERROR)
+    if not isinstance(description, str) or targets_at is None:
+        raise ListContentError(*INVALID_CONTENT)
+    return ListText(text, description, targets_at)
 
 
 def serialize_list(data: dict[str, Any]) -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, select, update
 
 from wikipost.actor import Actor
 from wikipost.clock import Clock
@@ -29,6 +29,7 @@ from wikipost.db.schema.pages import (
     revisions,
     site_stats,
 )
+from wikipost.db.writebuffer import WriteBuffer
 from wikipost.namespaces import CATEGORY, FILE, MAIN
 from wikipost.services import notices, wikitext
 from wikipost.services.changetags import ChangeTags
@@ -80,6 +81,27 @@ _BUMP_STATS = (
 _BUMP_EDITCOUNT = (
     update(users).where(users.c.id == bindparam("b_user")).values(editcount=users.c.editcount + 1)
 )
+
+
+@dataclass
+class SaveCounters:
+    """Site statistics and edit counts of several saves, written once (PageService.save)."""
+
+    edits: int = 0
+    pages: int = 0
+    articles: int = 0
+    editcounts: dict[int, int] = field(default_factory=dict)
+
+    def add(self, user_id: int, d_pages: int, d_articles: int) -> None:
+        self.edits += 1
+        self.pages += d_pages
+        self.articles += d_articles
+        if user_id:
+            self.editcounts[user_id] = self.editcounts.get(user_id, 0) + 1
+
+    def clear(self) -> None:
+        self.edits = self.pages = self.articles = 0
+        self.editcounts.clear()
 
 
 @dataclass(frozen=True)
@@ -287,6 +309,9 @@ class PageService:
         old_text: str | None = None,
         auto_summary: bool = True,
         talk_notice: bool = True,
+        counters: SaveCounters | None = None,
+        buffer: WriteBuffer | None = None,
+        page_loaded: bool = False,
     ) -> SaveResult:
         """Save a new revision of ``title``.
 
@@ -295,10 +320,15 @@ class PageService:
         be passed when the caller already loaded them. ``auto_summary=False`` keeps an empty
         summary empty. ``log_action`` is reserved. ``talk_notice=False``: the caller sets the
         new-message notice itself (mass-message deliveries set a whole batch's at once).
+        ``counters``: the site statistics and the actor's edit count are added up there, for the
+        caller to write once (:meth:`apply_counters`) instead of once per save. ``buffer``
+        (PostgreSQL): the new rows and the page update wait there to be sent with other saves'
+        (wikipost/db/writebuffer.py); the caller flushes it before reading this page again.
+        ``page_loaded``: ``page`` is what the store holds now, ``None`` meaning no page yet.
         """
         del log_action
         now = int(self.clock.now())
-        if page is None:
+        if page is None and not page_loaded:
             page = self.get_page(conn, title)
         if page is not None and old_text is None:
             old_text = self.get_text(conn, page)
@@ -346,12 +376,16 @@ class PageService:
         minor = minor and page is not None
         size = len(new_text.encode())
         sha1 = sha1_hex(new_text)
+        if buffer and page is not None and page.id in buffer.pages:
+            buffer.flush()
         if (
             page is not None
             and not {"mw-undo", "mw-rollback"} & set(all_tags)
             and sha1 in (conn.execute(_RECENT_SHA1S, {"b_page": page.id}).scalars())
         ):
             all_tags.append("mw-manual-revert")
+        if buffer and "{{" in new_text:  # templates are read from the store
+            buffer.flush()
         expanded = self._expand(conn, new_text) if model == "wikitext" else ""
         is_article = (
             title.namespace == MAIN
@@ -360,25 +394,31 @@ class PageService:
             and wikitext.has_wiki_link(expanded, self.titles)
         )
         if page is None:
-            page_id = conn.execute(
-                _INSERT_PAGE,
-                dict(
-                    namespace=title.namespace,
-                    dbkey=title.dbkey,
-                    content_model=model,
-                    is_redirect=new_target is not None,
-                    is_new=True,
-                    is_article=is_article,
-                    touched=now,
-                    latest_rev_id=0,
-                    length=size,
-                ),
-            ).inserted_primary_key[0]  # type: ignore[index]
+            new_page = dict(
+                namespace=title.namespace,
+                dbkey=title.dbkey,
+                content_model=model,
+                is_redirect=new_target is not None,
+                is_new=True,
+                is_article=is_article,
+                touched=now,
+                latest_rev_id=0,
+                length=size,
+            )
+            if buffer is not None:
+                page_id = new_page["id"] = buffer.next_id(pages)
+                buffer.add(_INSERT_PAGE, new_page, page_id)
+            else:
+                page_id = conn.execute(_INSERT_PAGE, new_page).inserted_primary_key[0]  # type: ignore[index]
             old_rev, old_len = 0, 0
         else:
             page_id, old_rev, old_len = page.id, page.latest_rev_id, page.length
-        rev_id = conn.execute(
+        rev_id = self._write(
+            conn,
+            buffer,
             _INSERT_REVISION,
+            revisions,
+            page_id,
             dict(
                 page_id=page_id,
                 parent_id=old_rev,
@@ -394,26 +434,37 @@ class PageService:
                 tags="|".join(all_tags),
                 deleted=False,
             ),
-        ).inserted_primary_key[0]  # type: ignore[index]
-        conn.execute(
-            _UPDATE_PAGE,
-            dict(
-                b_page=page_id,
-                latest_rev_id=rev_id,
-                length=size,
-                touched=now,
-                content_model=model,
-                is_redirect=new_target is not None,
-                is_new=page is None,
-                is_article=is_article,
-            ),
         )
+        page_update = dict(
+            b_page=page_id,
+            latest_rev_id=rev_id,
+            length=size,
+            touched=now,
+            content_model=model,
+            is_redirect=new_target is not None,
+            is_new=page is None,
+            is_article=is_article,
+        )
+        if buffer is not None:
+            buffer.add(_UPDATE_PAGE, page_update, page_id)
+        else:
+            conn.execute(_UPDATE_PAGE, page_update)
         if model == "wikitext" or (page is not None and page.content_model == "wikitext"):
-            self._update_categories(conn, page_id, title, expanded, now)
+            # a new page without category links has none to compare with: nothing to read
+            if buffer is None or page is not None or wikitext.categories(expanded, self.titles)[0]:
+                if buffer:
+                    buffer.flush()
+                self._update_categories(conn, page_id, title, expanded, now)
         if new_target is not None or old_target is not None:
+            if buffer:
+                buffer.flush()
             self._update_redirect(conn, page_id, new_target)
-        rc_id = conn.execute(
+        rc_id = self._write(
+            conn,
+            buffer,
             _INSERT_RC,
+            recentchanges,
+            page_id,
             dict(
                 timestamp=now,
                 type="new" if page is None else "edit",
@@ -435,23 +486,32 @@ class PageService:
                 sha1=sha1,
                 tags="|".join(all_tags),
             ),
-        ).inserted_primary_key[0]  # type: ignore[index]
-        for tag in all_tags:
-            conn.execute(_INSERT_CHANGE_TAG, {"tag": tag, "rc_id": rc_id, "rev_id": rev_id})
-        was_article = bool(page and page.is_article)
-        conn.execute(
-            _BUMP_STATS,
-            {"d_pages": 1 if page is None else 0, "d_articles": int(is_article) - int(was_article)},
         )
-        if actor.id:
-            conn.execute(_BUMP_EDITCOUNT, {"b_user": actor.id})
+        for tag in all_tags:
+            change_tag = {"tag": tag, "rc_id": rc_id, "rev_id": rev_id}
+            if buffer is not None:
+                buffer.add(_INSERT_CHANGE_TAG, change_tag, page_id)
+            else:
+                conn.execute(_INSERT_CHANGE_TAG, change_tag)
+        was_article = bool(page and page.is_article)
+        d_pages, d_articles = (1 if page is None else 0), int(is_article) - int(was_article)
+        if counters is not None:
+            counters.add(actor.id, d_pages, d_articles)
+        else:
+            conn.execute(_BUMP_STATS, {"d_pages": d_pages, "d_articles": d_articles})
+            if actor.id:
+                conn.execute(_BUMP_EDITCOUNT, {"b_user": actor.id})
         if talk_notice:
             notices.set_for_edit(conn, title, actor, minor=minor)
         if page is None:
             # PageUpdater::doCreate's ``create/create`` entry. It has no recent-changes row of its
             # own: the ``new`` change above already shows the creation.
-            conn.execute(
+            self._write(
+                conn,
+                buffer,
                 _INSERT_LOG,
+                logging,
+                page_id,
                 dict(
                     type="create",
                     action="create",
@@ -479,6 +539,22 @@ class PageService:
                 params={"oldmodel": None if page is None else old_model, "newmodel": model},
             )
         return SaveResult(page_id, rev_id, old_rev, page is None, now, False, title, model)
+
+    @staticmethod
+    def _write(
+        conn: Connection,
+        buffer: WriteBuffer | None,
+        statement: Any,
+        table: Table,
+        page_id: int,
+        row: dict[str, Any],
+    ) -> int:
+        """Insert a row; its id. With a buffer the id is reserved now and the row sent later."""
+        if buffer is None:
+            return int(conn.execute(statement, row).inserted_primary_key[0])  # type: ignore[index]
+        row["id"] = buffer.next_id(table)
+        buffer.add(statement, row, page_id)
+        return int(row["id"])
 
     def _expand(self, conn: Connection, text: str) -> str:
         def fetch(t: Title) -> str | None:
@@ -565,6 +641,23 @@ class PageService:
             tags=tags,
             page_id=page_id,
         )
+
+    def apply_counters(self, conn: Connection, counters: SaveCounters) -> None:
+        """Write what :meth:`save` added up: one statement for the site, one per editor. Late in
+        a transaction, so that concurrent batches hold these hot rows only briefly."""
+        if counters.edits:
+            conn.execute(
+                update(site_stats)
+                .where(site_stats.c.id == 1)
+                .values(
+                    edits=site_stats.c.edits + counters.edits,
+                    pages=site_stats.c.pages + counters.pages,
+                    articles=site_stats.c.articles + counters.articles,
+                )
+            )
+        for user_id, n in sorted(counters.editcounts.items()):
+            conn.execute(update(users).where(users.c.id == user_id).values(editcount=users.c.editcount + n))
+        counters.clear()
 
     def ensure_tag(self, conn: Connection, name: str) -> None:
         self.tags.ensure(conn, name)

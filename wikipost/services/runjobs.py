@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from wikipost.db.schema.jobs import jobs as jobs_table
 from wikipost.jobs import Job
+from wikipost.jobs.procrastinate_queue import ProcrastinateQueue
 from wikipost.mail.backends.base import DeliveryError
 from wikipost.settings import SECRET_KEY_FILE, Settings
 
@@ -185,6 +186,9 @@ class JobRunner:
 
     def _jobs(self, report: RunReport, job_type: str | None, budget: int) -> bool:
         queue = self.wiki.jobs
+        if isinstance(queue, ProcrastinateQueue):
+            self._procrastinate_jobs(report, queue)
+            return False
         types = [job_type] if job_type is not None else None
         claimed: list[Job] = queue.claim(min(budget, self.wiki.settings.jobs.batch), types)
         by_type: dict[str, list[Job]] = {}
@@ -206,6 +210,25 @@ class JobRunner:
                     )
                 report.elapsed_ms += took
         return bool(claimed)
+
+    def _procrastinate_jobs(self, report: RunReport, queue: ProcrastinateQueue) -> None:
+        """On procrastinate's queue the run is one ``jobs run`` pass: whatever is due, of any
+        type, runs (``maxjobs`` and ``type`` are not applied); each job that was due before and
+        is gone after is reported as done."""
+        from wikipost.jobs.procrastinate_worker import work_until_idle
+
+        with self.wiki.db.read() as conn:
+            before = queue.due_by_task(conn)
+        began = self.monotonic()
+        work_until_idle(self.wiki)
+        took = int((self.monotonic() - began) * 1000)
+        with self.wiki.db.read() as conn:
+            after = queue.due_by_task(conn)
+        done = [(task, n - after.get(task, 0)) for task, n in before.items() if n > after.get(task, 0)]
+        count = sum(n for _task, n in done) or 1
+        for task, n in done:
+            report.jobs += [{"type": task, "status": "ok", "error": None, "time": took // count}] * n
+        report.elapsed_ms += took
 
     def _job_errors(self, batch: list[Job]) -> dict[int, str]:
         """A finished job's row is gone; one that failed stays, with its error."""

@@ -1,6 +1,6 @@
 """All tables, on one MetaData. Each domain declares its tables in its own file."""
 
-from wikipost.db.schema import accounts, core, jobs, mail, massmessage, pages, ratelimits
+from wikipost.db.schema import accounts, core, jobs, mail, massmessage, pages, ratelimits, workers
 from wikipost.db.schema.base import metadata
 
-__all__ = ["metadata", "accounts", "core", "jobs", "mail", "massmessage", "pages", "ratelimits"]
+__all__ = ["metadata", "accounts", "core", "jobs", "mail", "massmessage", "pages", "ratelimits", "workers"]

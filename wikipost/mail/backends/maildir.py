@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from wikipost.mail.backends.base import DeliveryError, MailBackend
+from wikipost.mail.dkimsign import unsigned
 from wikipost.mail.message import OutgoingMail
 
 
@@ -79,9 +80,10 @@ class MaildirBackend(MailBackend):
     def file_name(self, mail: OutgoingMail) -> str:
         """``<accepted>.W<digest of the bytes>.<host>``: the same mail always gets the same name,
         so delivering it again (a worker died before the outbox recorded it) finds the first copy
-        instead of adding a second. Readers that move it to ``cur/`` keep the name (+ ``:2,…``)."""
+        instead of adding a second. Readers that move it to ``cur/`` keep the name (+ ``:2,…``).
+        The digest leaves out a DKIM-Signature in front: each attempt is signed anew."""
         accepted = int(mail.accepted_at or time.time())
-        return f"{accepted}.W{hashlib.sha256(mail.raw).hexdigest()[:32]}.{self._host}"
+        return f"{accepted}.W{hashlib.sha256(unsigned(mail.raw)).hexdigest()[:32]}.{self._host}"
 
     def _tmp_name(self, name: str) -> str:
         """Unique per attempt: two workers delivering the same mail never share a tmp file."""
