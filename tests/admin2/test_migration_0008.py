@@ -49,7 +49,7 @@ def test_migration_0008_stops_page_ids_being_reused(tmp_path: Path) -> None:
             conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
         upgrade(db)
         assert "AUTOINCREMENT" in pages_sql(db)
-        assert stored_revision(db) == SCHEMA_HEAD == "0008"
+        assert stored_revision(db) == SCHEMA_HEAD
         with db.engine.begin() as conn:
             assert conn.execute(text("SELECT dbkey FROM pages WHERE id = 5")).scalar() == "Kept"
             conn.execute(

@@ -18,6 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if sa.inspect(op.get_bind()).has_table("worker_heartbeats"):
+        return  # there already (a store set back to an older revision by hand)
     op.create_table(
         "worker_heartbeats",
         sa.Column("host", sa.String(255), nullable=False),
